@@ -1,0 +1,45 @@
+"""Write lines to the append-only audit log (R-36)."""
+
+import json
+from typing import Any
+
+from flask import g, has_request_context
+
+from auth.models import AuditEntry
+from extensions import db
+
+_CONTROL = {i: f"\\x{i:02x}" for i in range(32) if i not in (9,)}
+
+
+def _clean(value: Any) -> Any:
+    """Encode control characters (newlines included) so a log line cannot be forged."""
+    if isinstance(value, str):
+        return value.translate(_CONTROL)
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def record(
+    action: str,
+    *,
+    actor=None,
+    event_id: int | None = None,
+    target=None,
+    **detail: Any,
+) -> AuditEntry:
+    """Add one audit entry to the session; the caller's transaction commits it."""
+    request_id = g.get("request_id") if has_request_context() else None
+    entry = AuditEntry(
+        action=action,
+        actor_id=getattr(actor, "id", None),
+        event_id=event_id,
+        target_type=type(target).__name__ if target is not None else None,
+        target_id=getattr(target, "id", None),
+        detail=json.dumps(_clean(detail), sort_keys=True, default=str),
+        request_id=request_id,
+    )
+    db.session.add(entry)
+    return entry

@@ -1,0 +1,121 @@
+"""The access policy: every endpoint declares who may use it, and one hook enforces it.
+
+Deny by default (R-01): an endpoint without a declared policy answers 403 to everyone, and
+`tests/test_access_policy.py` walks the URL map to prove none is missing. Event roles are
+checked against the event named by the URL's ``slug``; someone without the role gets 404, so
+an event's private pages do not reveal themselves (R-02, R-08).
+"""
+
+from collections.abc import Callable, Iterable
+
+from flask import Flask, abort, current_app, g, request
+from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
+
+from auth import audit
+from extensions import db
+
+PUBLIC = "public"
+SIGNED_IN = "signed_in"
+# May create events (User.is_organiser).
+EVENT_CREATOR = "event_creator"
+# Roles within one event.
+ORGANISER = "organiser"
+JUDGE = "judge"
+TEAM = "team"
+PROBLEM_OWNER = "problem_owner"
+EVENT_ROLES = frozenset({ORGANISER, JUDGE, TEAM, PROBLEM_OWNER})
+ALL_RULES = EVENT_ROLES | {PUBLIC, SIGNED_IN, EVENT_CREATOR}
+
+# Endpoints Flask or the app add themselves, with their policy.
+BUILTIN_POLICIES = {"static": frozenset({PUBLIC}), "assets": frozenset({PUBLIC})}
+
+RoleResolver = Callable[[object, str], frozenset[str]]
+
+
+def allow(*rules: str) -> Callable:
+    """Declare who may call a view: public, signed_in, event_creator or event roles."""
+    unknown = set(rules) - ALL_RULES
+    if not rules or unknown:
+        raise ValueError(f"unknown access rules: {sorted(unknown) or 'none given'}")
+
+    def decorate(view: Callable) -> Callable:
+        view.access_policy = frozenset(rules)
+        return view
+
+    return decorate
+
+
+def policy_for(app: Flask, endpoint: str) -> frozenset[str] | None:
+    """Return the declared policy of an endpoint, or None when it has none."""
+    if endpoint in BUILTIN_POLICIES:
+        return BUILTIN_POLICIES[endpoint]
+    view = app.view_functions.get(endpoint)
+    return getattr(view, "access_policy", None)
+
+
+def event_roles() -> frozenset[str]:
+    """Return the current user's roles in the event of this request (cached per request)."""
+    return g.get("event_roles", frozenset())
+
+
+def init_app(app: Flask, resolve_roles: RoleResolver) -> None:
+    """Install the before-request hook that enforces every endpoint's policy."""
+
+    @app.before_request
+    def enforce_access_policy():
+        if request.endpoint is None:  # 404 / 405: nothing to protect
+            return None
+        policy = policy_for(current_app, request.endpoint)
+        if policy is None:
+            current_app.logger.error(
+                "endpoint %s has no access policy", request.endpoint
+            )
+            abort(403)
+        if PUBLIC in policy:
+            return _load_roles_quietly(resolve_roles)
+        if not current_user.is_authenticated:
+            return current_app.login_manager.unauthorized()
+        if SIGNED_IN in policy:
+            return _load_roles_quietly(resolve_roles)
+        if EVENT_CREATOR in policy and current_user.is_organiser:
+            return _load_roles_quietly(resolve_roles)
+        roles = _load_roles(resolve_roles)
+        if roles & policy:
+            return None
+        audit.record(
+            "access.denied",
+            actor=current_user,
+            endpoint=request.endpoint,
+            path=request.path,
+        )
+        _commit_denial()
+        abort(404)
+
+
+def _load_roles(resolve_roles: RoleResolver) -> frozenset[str]:
+    slug = (request.view_args or {}).get("slug")
+    roles = frozenset()
+    if slug is not None and current_user.is_authenticated:
+        roles = resolve_roles(current_user, slug)
+    g.event_roles = roles
+    return roles
+
+
+def _load_roles_quietly(resolve_roles: RoleResolver) -> None:
+    _load_roles(resolve_roles)
+    return None
+
+
+def _commit_denial() -> None:
+    """Store the denial; a busy database must not turn a 404 into a 500."""
+    try:
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.warning("could not store access denial for %s", request.path)
+
+
+def describe(policy: Iterable[str]) -> str:
+    """Return a stable text form of a policy, for tests and docs."""
+    return ",".join(sorted(policy))

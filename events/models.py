@@ -1,0 +1,209 @@
+"""Events, their organisers and judging panel, invitations, and the event's rubric."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from extensions import db, utcnow
+
+
+class EventType(enum.Enum):
+    HACKATHON = "hackathon"
+    DRAGONS_DEN = "dragons_den"
+    HACK_TO_FUND = "hack_to_fund"
+
+    @property
+    def label(self) -> str:
+        return {
+            "hackathon": "Hackathon",
+            "dragons_den": "Dragons' Den",
+            "hack_to_fund": "Hackathon with a Dragons' Den final",
+        }[self.value]
+
+
+class EventPhase(enum.Enum):
+    DRAFT = "draft"
+    OPEN = "open"
+    SUBMISSIONS_OPEN = "submissions_open"
+    SUBMISSIONS_CLOSED = "submissions_closed"
+    JUDGING = "judging"
+    MODERATION = "moderation"
+    PUBLISHED = "published"
+
+    @property
+    def label(self) -> str:
+        return {
+            "draft": "Draft",
+            "open": "Open for problems and teams",
+            "submissions_open": "Submissions open",
+            "submissions_closed": "Submissions closed",
+            "judging": "Judging",
+            "moderation": "Moderation",
+            "published": "Results published",
+        }[self.value]
+
+    @property
+    def order(self) -> int:
+        return list(EventPhase).index(self)
+
+
+def enum_column(cls: type[enum.Enum], name: str) -> Enum:
+    # Store the lower-case values, as a CHECK-constrained string on every backend.
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=30,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+class Event(db.Model):
+    __tablename__ = "events"
+    __table_args__ = (
+        CheckConstraint("pot_pounds >= 0", name="pot_not_negative"),
+        CheckConstraint("cap_pounds >= 0", name="cap_not_negative"),
+        CheckConstraint("scale_min < scale_max", name="scale_order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    event_type: Mapped[EventType] = mapped_column(enum_column(EventType, "event_type"))
+    phase: Mapped[EventPhase] = mapped_column(
+        enum_column(EventPhase, "event_phase"), default=EventPhase.DRAFT
+    )
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    submissions_close_at: Mapped[datetime]
+    venue: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    pot_pounds: Mapped[int] = mapped_column(default=0)
+    cap_pounds: Mapped[int] = mapped_column(default=0)
+    rubric_preset: Mapped[str] = mapped_column(String(20))
+    scale_min: Mapped[int] = mapped_column(default=1)
+    scale_max: Mapped[int] = mapped_column(default=5)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None]
+
+    criteria: Mapped[list["Criterion"]] = relationship(
+        back_populates="event",
+        cascade="all, delete-orphan",
+        order_by="Criterion.position",
+    )
+
+    def __repr__(self) -> str:
+        return f"<Event {self.slug} {self.phase.value}>"
+
+
+class EventOrganiser(db.Model):
+    __tablename__ = "event_organisers"
+    __table_args__ = (UniqueConstraint("event_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+
+    user = relationship("User")
+
+
+class PanelMember(db.Model):
+    """A judge on an event's panel; at most one of them is the chair."""
+
+    __tablename__ = "panel_members"
+    __table_args__ = (UniqueConstraint("event_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    is_chair: Mapped[bool] = mapped_column(default=False)
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user = relationship("User")
+
+    def __repr__(self) -> str:
+        return f"<PanelMember event={self.event_id} user={self.user_id}>"
+
+
+class JudgeInvitation(db.Model):
+    """A single-use, expiring invitation to join an event's panel (R-12)."""
+
+    __tablename__ = "judge_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    # SHA-256 of the random nonce carried by the signed link; the nonce itself is not kept.
+    nonce_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    note: Mapped[str] = mapped_column(String(120), default="")
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    revoked_at: Mapped[datetime | None]
+
+
+class Criterion(db.Model):
+    """One criterion of an event's rubric, copied from a preset and editable until judging."""
+
+    __tablename__ = "criteria"
+    __table_args__ = (
+        UniqueConstraint("event_id", "code"),
+        CheckConstraint("weight > 0", name="weight_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(120))
+    question: Mapped[str] = mapped_column(Text, default="")
+    weight: Mapped[int]
+    position: Mapped[int]
+    # Position in the tie-break chain (1 = first), or None if not used to break ties.
+    tie_break_rank: Mapped[int | None]
+
+    event: Mapped[Event] = relationship(back_populates="criteria")
+    levels: Mapped[list["CriterionLevel"]] = relationship(
+        back_populates="criterion",
+        cascade="all, delete-orphan",
+        order_by="CriterionLevel.score.desc()",
+    )
+
+    def __repr__(self) -> str:
+        return f"<Criterion {self.code} {self.weight}%>"
+
+
+class CriterionLevel(db.Model):
+    """The descriptor of one score on one criterion (e.g. 5 = Outstanding: ...)."""
+
+    __tablename__ = "criterion_levels"
+    __table_args__ = (UniqueConstraint("criterion_id", "score"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    criterion_id: Mapped[int] = mapped_column(
+        ForeignKey("criteria.id", ondelete="CASCADE"), index=True
+    )
+    score: Mapped[int]
+    label: Mapped[str] = mapped_column(String(40))
+    descriptor: Mapped[str] = mapped_column(Text, default="")
+
+    criterion: Mapped[Criterion] = relationship(back_populates="levels")

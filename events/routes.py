@@ -1,0 +1,241 @@
+"""Organiser set-up of an event: details, phases, rubric, panel and judge invitations."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from auth.policy import EVENT_CREATOR, ORGANISER, SIGNED_IN, allow
+from events import services
+from events.forms import (
+    ActionForm,
+    EventForm,
+    InvitationForm,
+    MemberActionForm,
+    NewEventForm,
+    PhaseForm,
+    make_rubric_form,
+)
+from events.models import EventPhase, EventType
+from extensions import db
+
+bp = Blueprint("events", __name__)
+
+
+def _details(form: EventForm) -> services.EventDetails:
+    return services.EventDetails(
+        name=form.name.data,
+        slug=form.slug.data,
+        event_type=EventType(form.event_type.data),
+        starts_at=form.starts_at.data,
+        ends_at=form.ends_at.data,
+        submissions_close_at=form.submissions_close_at.data,
+        venue=form.venue.data or "",
+        description=form.description.data or "",
+        pot_pounds=form.pot_pounds.data,
+        cap_pounds=form.cap_pounds.data,
+    )
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+@allow(EVENT_CREATOR)
+def create():
+    """Let an organiser create a draft event with a preset rubric."""
+    form = NewEventForm()
+    if form.validate_on_submit():
+        try:
+            event = services.create_event(
+                current_user, _details(form), form.preset.data
+            )
+        except services.EventError as error:
+            form.slug.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"Event '{event.name}' created as a draft", "success")
+            return redirect(url_for("portal.manage", slug=event.slug))
+    return render_template("events/form.html", form=form, event=None)
+
+
+@bp.route("/events/<slug>/edit", methods=["GET", "POST"])
+@allow(ORGANISER)
+def edit(slug: str):
+    """Let an organiser change the event's details."""
+    event = services.get_event_or_404(slug)
+    form = EventForm(
+        obj=event,
+        data={"event_type": event.event_type.value}
+        if request.method == "GET"
+        else None,
+    )
+    if form.validate_on_submit():
+        try:
+            services.update_event(current_user, event, _details(form))
+        except services.EventError as error:
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash("Event details saved", "success")
+            return redirect(url_for("portal.manage", slug=event.slug))
+    return render_template("events/form.html", form=form, event=event)
+
+
+@bp.route("/events/<slug>/phase", methods=["POST"])
+@allow(ORGANISER)
+def phase(slug: str):
+    """Move the event to its next (or previous) phase."""
+    event = services.get_event_or_404(slug)
+    form = PhaseForm()
+    if form.validate_on_submit():
+        target = EventPhase(form.target.data)
+        if target == EventPhase.PUBLISHED:
+            return redirect(url_for("judging.results", slug=slug))
+        try:
+            services.change_phase(current_user, event, target)
+        except services.EventError as error:
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(f"The event is now '{target.label}'", "success")
+    return redirect(url_for("portal.manage", slug=slug))
+
+
+@bp.route("/events/<slug>/rubric", methods=["GET", "POST"])
+@allow(ORGANISER)
+def rubric(slug: str):
+    """Let an organiser edit the rubric's criteria, weights, descriptors and tie-break."""
+    event = services.get_event_or_404(slug)
+    form = make_rubric_form(event.criteria, (event.scale_min, event.scale_max))()
+    if form.validate_on_submit():
+        edits = [
+            services.CriterionEdit(
+                c.id,
+                form[f"c{c.id}_name"].data,
+                form[f"c{c.id}_question"].data or "",
+                form[f"c{c.id}_weight"].data,
+                int(form[f"c{c.id}_tie"].data) if form[f"c{c.id}_tie"].data else None,
+                {
+                    lv.score: form[f"c{c.id}_level{lv.score}"].data or ""
+                    for lv in c.levels
+                },
+            )
+            for c in event.criteria
+        ]
+        try:
+            services.update_rubric(current_user, event, edits)
+        except services.EventError as error:
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash("Rubric saved", "success")
+            return redirect(url_for("events.rubric", slug=slug))
+    return render_template(
+        "events/rubric.html",
+        event=event,
+        form=form,
+        editable=services.can_edit_rubric(event),
+    )
+
+
+@bp.route("/events/<slug>/panel")
+@allow(ORGANISER)
+def panel(slug: str):
+    """Show the judging panel, open invitations and a form for a new invitation link."""
+    event = services.get_event_or_404(slug)
+    return render_template(
+        "events/panel.html",
+        event=event,
+        panel=services.list_panel(event),
+        invitations=services.list_open_invitations(event),
+        form=InvitationForm(),
+        action_form=MemberActionForm(),
+        new_link=None,
+    )
+
+
+@bp.route("/events/<slug>/panel/invitations", methods=["POST"])
+@allow(ORGANISER)
+def invite(slug: str):
+    """Create a single-use invitation link and show it once for copying."""
+    event = services.get_event_or_404(slug)
+    form = InvitationForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("events.panel", slug=slug))
+    token = services.create_invitation(current_user, event, form.note.data or "")
+    db.session.commit()
+    link = url_for("events.invitation", token=token, _external=True)
+    return render_template(
+        "events/panel.html",
+        event=event,
+        panel=services.list_panel(event),
+        invitations=services.list_open_invitations(event),
+        form=InvitationForm(),
+        action_form=MemberActionForm(),
+        new_link=link,
+    )
+
+
+@bp.route(
+    "/events/<slug>/panel/invitations/<int:invitation_id>/revoke", methods=["POST"]
+)
+@allow(ORGANISER)
+def revoke_invitation(slug: str, invitation_id: int):
+    """Withdraw an unused invitation link."""
+    event = services.get_event_or_404(slug)
+    if ActionForm().validate_on_submit():
+        services.revoke_invitation(current_user, event, invitation_id)
+        db.session.commit()
+        flash("Invitation withdrawn", "success")
+    return redirect(url_for("events.panel", slug=slug))
+
+
+@bp.route("/events/<slug>/panel/chair", methods=["POST"])
+@allow(ORGANISER)
+def set_chair(slug: str):
+    """Make one judge the panel chair."""
+    event = services.get_event_or_404(slug)
+    form = MemberActionForm()
+    if form.validate_on_submit() and form.member_id.data.isdigit():
+        services.set_chair(current_user, event, int(form.member_id.data))
+        db.session.commit()
+        flash("Panel chair updated", "success")
+    return redirect(url_for("events.panel", slug=slug))
+
+
+@bp.route("/events/<slug>/panel/remove", methods=["POST"])
+@allow(ORGANISER)
+def remove_judge(slug: str):
+    """Take a judge off the panel before judging starts."""
+    event = services.get_event_or_404(slug)
+    form = MemberActionForm()
+    if form.validate_on_submit() and form.member_id.data.isdigit():
+        try:
+            services.remove_judge(current_user, event, int(form.member_id.data))
+        except services.EventError as error:
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash("Judge removed from the panel", "success")
+    return redirect(url_for("events.panel", slug=slug))
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+@allow(SIGNED_IN)
+def invitation(token: str):
+    """Let a signed-in user accept an invitation to judge."""
+    form = ActionForm()
+    try:
+        found = services.find_invitation(token)
+    except services.EventError as error:
+        return render_template(
+            "events/invitation.html", error=str(error), event=None, form=form
+        ), 410
+    event = db.session.get(services.Event, found.event_id)
+    if form.validate_on_submit():
+        try:
+            services.redeem_invitation(current_user, token)
+        except services.EventError as error:
+            return render_template(
+                "events/invitation.html", error=str(error), event=None, form=form
+            ), 410
+        db.session.commit()
+        flash(f"You are now a judge for {event.name}", "success")
+        return redirect(url_for("judging.queue", slug=event.slug))
+    return render_template("events/invitation.html", event=event, form=form, error=None)

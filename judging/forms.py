@@ -1,0 +1,97 @@
+"""The scorecard form, built from the event's rubric, and the conflict form."""
+
+import re
+import uuid
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from formkit import clean_filter, enum_choices
+from judging.models import Recommendation
+
+# ASCII digits only: int() would accept full-width digits such as "５" (R-26).
+_ASCII_INT = re.compile(r"^[0-9]{1,3}$")
+_KEY = re.compile(r"^[A-Za-z0-9-]{16,64}$")
+
+
+class ScorecardBase(FlaskForm):
+    feedback = TextAreaField(
+        "Feedback for the team",
+        description="Strengths, and what would make this fundable. The team sees this "
+        "without your name.",
+        filters=[clean_filter],
+        validators=[DataRequired("Write feedback for the team"), Length(max=3000)],
+    )
+    recommendation = RadioField(
+        "Your recommendation",
+        choices=enum_choices(Recommendation),
+        validators=[Optional()],
+    )
+    submission_key = HiddenField()
+    base_revision = HiddenField()
+
+    mark_fields: tuple[str, ...] = ()
+
+    def validate_submission_key(self, field) -> None:
+        if not _KEY.match(field.data or ""):
+            raise ValidationError("This form is out of date. Reload the page")
+
+    def validate_base_revision(self, field) -> None:
+        if not _ASCII_INT.match(field.data or ""):
+            raise ValidationError("This form is out of date. Reload the page")
+
+    def marks(self) -> dict[int, int]:
+        """Return {criterion id: mark} for the validated form."""
+        return {
+            int(name.removeprefix("mark_")): int(self[name].data)
+            for name in self.mark_fields
+        }
+
+    def unscored(self) -> list[str]:
+        """Return the names of mark fields with errors (unscored or invalid)."""
+        return [name for name in self.mark_fields if self[name].errors]
+
+
+def _single_value(form, field) -> None:
+    """Refuse repeated parameters (mark_3=4&mark_3=5) instead of taking the first (R-26)."""
+    if field.raw_data is not None and len(field.raw_data) > 1:
+        raise ValidationError("Give one score")
+
+
+def make_scorecard_form(
+    criteria, scale_min: int, scale_max: int
+) -> type[ScorecardBase]:
+    """Build a scorecard form with one radio group ``mark_<criterion id>`` per criterion."""
+    names = []
+    attrs = {}
+    choices = [(str(v), str(v)) for v in range(scale_max, scale_min - 1, -1)]
+    for c in criteria:
+        name = f"mark_{c.id}"
+        names.append(name)
+        attrs[name] = RadioField(
+            f"{c.code} {c.name}",
+            choices=[SelectChoice(v, lbl) for v, lbl in choices],
+            validators=[_single_value, DataRequired(f"Score {c.code} {c.name}")],
+        )
+    attrs["mark_fields"] = tuple(names)
+    return type("ScorecardForm", (ScorecardBase,), attrs)
+
+
+def new_submission_key() -> str:
+    """Return a fresh idempotency key for a scorecard form."""
+    return str(uuid.uuid4())
+
+
+class ConflictForm(FlaskForm):
+    reason = TextAreaField(
+        "Why do you have a conflict of interest?",
+        description="For example: a team member works in my department. Organisers see "
+        "this.",
+        filters=[clean_filter],
+        validators=[
+            DataRequired("Say why you have a conflict of interest"),
+            Length(max=500),
+        ],
+    )

@@ -1,0 +1,70 @@
+"""PDF documents: render an autoescaped template, then lay it out in a child process.
+
+The child (judging.pdf_worker) runs with an address-space limit and a wall-clock timeout,
+so a runaway layout can never stall a worker that is serving judges (R-30), and it fetches
+nothing but inline data (R-29). Stylesheets are read from static/css and passed as strings.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from flask import current_app, render_template
+
+from events.templating import london
+from extensions import utcnow
+from judging.services import Results
+
+ROOT = Path(__file__).resolve().parent.parent
+PRINT_CSS = ROOT / "static" / "css" / "print.css"
+
+
+class PdfError(Exception):
+    """The document could not be rendered in time or within its memory limit."""
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Lay out app-built HTML as a PDF in a limited child process.
+
+    :raises PdfError: if the HTML is too large, or rendering fails or runs out of time.
+    """
+    cfg = current_app.config
+    if len(html.encode("utf-8")) > cfg["PDF_MAX_HTML_BYTES"]:
+        raise PdfError("The document is too large to render")
+    payload = json.dumps({"html": html, "css": PRINT_CSS.read_text()}).encode("utf-8")
+    try:
+        done = subprocess.run(  # noqa: S603 - fixed argv, no shell
+            [
+                sys.executable,
+                "-m",
+                "judging.pdf_worker",
+                str(cfg["PDF_MEMORY_LIMIT_BYTES"]),
+            ],
+            input=payload,
+            capture_output=True,
+            cwd=ROOT,
+            timeout=cfg["PDF_TIMEOUT_SECONDS"],
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise PdfError("Rendering the document took too long") from None
+    if done.returncode != 0 or not done.stdout.startswith(b"%PDF"):
+        current_app.logger.error("PDF worker failed: %s", done.stderr.decode()[-2000:])
+        raise PdfError("The document could not be rendered")
+    return done.stdout
+
+
+def results_sheet_html(results: Results) -> str:
+    """Render the result sheet's HTML (autoescaped .html template, R-23)."""
+    return render_template(
+        "judging/pdf/results_sheet.html",
+        results=results,
+        event=results.event,
+        generated_at=london(utcnow()),
+    )
+
+
+def render_results_pdf(results: Results) -> bytes:
+    """Return the A4 result sheet for an event as PDF bytes."""
+    return html_to_pdf(results_sheet_html(results))

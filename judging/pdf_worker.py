@@ -1,0 +1,50 @@
+"""Render one PDF in a child process: HTML and CSS on stdin (JSON), PDF bytes on stdout.
+
+Run as ``python -m judging.pdf_worker``. It imports nothing of the app, fetches nothing
+from outside (R-29) and runs under the memory and time limits its parent sets (R-30).
+"""
+
+import json
+import resource
+import sys
+
+from weasyprint import CSS, HTML
+from weasyprint.urls import URLFetcher
+
+
+class DataOnlyFetcher(URLFetcher):
+    """Allow only inline ``data:`` URIs; refuse file, http(s), ftp and everything else."""
+
+    def __init__(self):
+        super().__init__(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
+
+    def fetch(self, url, headers=None):
+        if not url.lower().startswith("data:"):
+            raise ValueError(
+                f"refused to fetch {url[:60]!r}: documents are self-contained"
+            )
+        return super().fetch(url, headers)
+
+
+def render(html: str, css: str) -> bytes:
+    """Lay out the HTML with the given stylesheet and return the PDF bytes."""
+    fetcher = DataOnlyFetcher()
+    document = HTML(string=html, base_url="about:blank", url_fetcher=fetcher)
+    return document.write_pdf(
+        stylesheets=[CSS(string=css, url_fetcher=fetcher)],
+        presentational_hints=False,
+    )
+
+
+def main() -> int:
+    if len(sys.argv) > 1:  # the memory cap the parent asks for, in bytes
+        limit = int(sys.argv[1])
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    payload = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+    sys.stdout.buffer.write(render(payload["html"], payload["css"]))
+    sys.stdout.buffer.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,178 @@
+"""The judge's queue and scorecards, conflicts, and the organiser's results and PDF."""
+
+from io import BytesIO
+
+from flask import (
+    Blueprint,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user, fresh_login_required
+
+from auth.policy import JUDGE, ORGANISER, allow
+from events import services as event_services
+from events.forms import ActionForm
+from events.models import EventPhase
+from events.templating import london_time
+from extensions import db
+from judging import pdf, services
+from judging.forms import ConflictForm, make_scorecard_form, new_submission_key
+from judging.models import Recommendation
+
+bp = Blueprint("judging", __name__, url_prefix="/events/<slug>")
+
+
+@bp.route("/judge")
+@allow(JUDGE)
+def queue(slug: str):
+    """Show the judge's pitches in running order, with their progress."""
+    event = event_services.get_event_or_404(slug)
+    return render_template(
+        "judging/queue.html",
+        event=event,
+        queue=services.judge_queue(event, current_user),
+        can_score=services.can_score(event),
+    )
+
+
+def _scorecard_form(event, card, *, from_request: bool):
+    """Build the form from the posted data, or from the judge's saved scorecard."""
+    form_cls = make_scorecard_form(event.criteria, event.scale_min, event.scale_max)
+    if from_request:
+        return form_cls()
+    data = {
+        "submission_key": new_submission_key(),
+        "base_revision": str(card.revision if card else 0),
+    }
+    if card is not None:
+        data |= {f"mark_{m.criterion_id}": str(m.value) for m in card.marks}
+        data |= {
+            "feedback": card.feedback,
+            "recommendation": card.recommendation.value
+            if card.recommendation
+            else None,
+        }
+    return form_cls(data=data)
+
+
+def _score_input(form) -> services.ScoreInput:
+    rec = form.recommendation.data
+    return services.ScoreInput(
+        marks=form.marks(),
+        feedback=form.feedback.data,
+        recommendation=Recommendation(rec) if rec else None,
+        submission_key=form.submission_key.data,
+        base_revision=int(form.base_revision.data),
+    )
+
+
+@bp.route("/judge/pitches/<int:pitch_id>", methods=["GET", "POST"])
+@allow(JUDGE)
+def scorecard(slug: str, pitch_id: int):
+    """Let a judge score one pitch against the rubric, and revise until judging closes."""
+    event = event_services.get_event_or_404(slug)
+    pitch = services.get_pitch_for_judge_or_404(event, pitch_id, current_user)
+    card = services.get_scorecard(pitch, current_user)
+    form = _scorecard_form(event, card, from_request=request.method == "POST")
+    status = 200
+    if request.method == "POST" and form.validate():
+        try:
+            outcome = services.record_scorecard(
+                current_user, event, pitch, _score_input(form)
+            )
+        except services.StaleRevision as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            card = services.get_scorecard(pitch, current_user)
+            form, status = _scorecard_form(event, card, from_request=False), 409
+        except (services.JudgingError, event_services.EventError) as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            status = 409 if isinstance(error, event_services.EventError) else 400
+        else:
+            db.session.commit()
+            flash(london_time(outcome.saved_at), "saved")
+            return redirect(url_for("judging.scorecard", slug=slug, pitch_id=pitch_id))
+    elif request.method == "POST":
+        status = 400
+    return render_template(
+        "judging/scorecard.html",
+        event=event,
+        pitch=pitch,
+        card=card,
+        form=form,
+        can_score=services.can_score(event),
+        queue=services.judge_queue(event, current_user),
+    ), status
+
+
+@bp.route("/judge/pitches/<int:pitch_id>/conflict", methods=["GET", "POST"])
+@allow(JUDGE)
+def conflict(slug: str, pitch_id: int):
+    """Let a judge declare a conflict of interest; the pitch is then hidden from them."""
+    event = event_services.get_event_or_404(slug)
+    pitch = services.get_pitch_for_judge_or_404(event, pitch_id, current_user)
+    form = ConflictForm()
+    if form.validate_on_submit():
+        services.declare_conflict(current_user, event, pitch, form.reason.data)
+        db.session.commit()
+        flash(
+            f"Conflict declared. {pitch.team.name} is no longer in your list, and any "
+            "scores you gave it do not count",
+            "success",
+        )
+        return redirect(url_for("judging.queue", slug=slug))
+    return render_template("judging/conflict.html", event=event, pitch=pitch, form=form)
+
+
+@bp.route("/results")
+@allow(ORGANISER)
+def results(slug: str):
+    """Show the ranked results, with the method and tie-break, to the event's organisers."""
+    event = event_services.get_event_or_404(slug)
+    return render_template(
+        "judging/results.html",
+        event=event,
+        results=services.compute_results(event),
+        progress=services.progress_by_judge(event),
+        form=ActionForm(),
+        can_publish=event.phase == EventPhase.MODERATION,
+    )
+
+
+@bp.route("/results.pdf")
+@allow(ORGANISER)
+def results_pdf(slug: str):
+    """Download the A4 result sheet as a PDF."""
+    event = event_services.get_event_or_404(slug)
+    document = pdf.render_results_pdf(services.compute_results(event))
+    response = send_file(
+        BytesIO(document),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"{event.slug}-results.pdf",
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/results/publish", methods=["POST"])
+@allow(ORGANISER)
+@fresh_login_required
+def publish(slug: str):
+    """Publish the results: ranks appear on the public event page (R-07)."""
+    event = event_services.get_event_or_404(slug)
+    if ActionForm().validate_on_submit():
+        try:
+            services.publish_results(current_user, event)
+        except event_services.EventError as error:
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash("Results published", "success")
+            return redirect(url_for("portal.detail", slug=slug))
+    return redirect(url_for("judging.results", slug=slug))

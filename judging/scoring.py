@@ -1,0 +1,288 @@
+"""The scoring rules of domain section 4.4, as pure functions (no Flask, ORM or PDF).
+
+Rules
+-----
+1. **Marks.** A judge gives every criterion of the event's rubric a whole number on the
+   rubric's scale (default 1-5). A scorecard is *complete* when it has a valid mark for every
+   criterion; incomplete scorecards are left out of every figure.
+2. **A judge's weighted score** for a pitch is ``sum(weight * mark) / sum(weight)``, which
+   stays on the rubric's own scale (with weights adding to 100 this is domain 4.2's
+   ``sum(w * s) / 100``, a value from 1.00 to 5.00).
+3. **Conflicts.** A judge with a declared (or automatic) conflict of interest for a pitch is
+   not counted for it, even if a scorecard exists. A pitch's figures are taken over its
+   remaining judges (domain 4.4 rule 2).
+4. **A pitch's score** is the *mean* of its counted judges' weighted scores. Beside it: the
+   *median*, the *range* (lowest and highest weighted score) and the population standard
+   deviation, so split panels are visible; and the mean mark per criterion.
+5. **Ranking.** Pitches with at least one counted scorecard are ranked by mean, highest
+   first. Pitches with equal means are ordered by the event's tie-break chain: the higher
+   mean mark on the first tie-break criterion (default C2 Benefit), then the next (default
+   C4 Feasibility). Pitches still equal after the whole chain are **tied**: they share a
+   rank (1, 2, 2, 4 ...) and are marked "Tied: the chair decides"; they are never silently
+   put in an order. Pitches with no counted scorecard are listed last, unranked.
+6. **Exactness.** All arithmetic is exact (``fractions.Fraction``), so two pitches tie only
+   when their means are truly equal (as T06 and T09 are in the demo: 2180/600 each), never
+   through rounding. Figures are rounded half-up to 2 decimal places for display only.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from statistics import median
+
+TWO_PLACES = Decimal("0.01")
+CHAIR_DECIDES = "Tied: the chair decides"
+
+
+class ScoringError(ValueError):
+    """Marks that do not fit the rubric."""
+
+
+@dataclass(frozen=True)
+class CriterionSpec:
+    id: int
+    code: str
+    name: str
+    weight: int
+    tie_break_rank: int | None = None
+
+
+@dataclass(frozen=True)
+class Rubric:
+    criteria: tuple[CriterionSpec, ...]
+    scale_min: int = 1
+    scale_max: int = 5
+
+    @property
+    def tie_break_chain(self) -> tuple[CriterionSpec, ...]:
+        chain = [c for c in self.criteria if c.tie_break_rank is not None]
+        return tuple(sorted(chain, key=lambda c: c.tie_break_rank))
+
+
+@dataclass(frozen=True)
+class Card:
+    """One judge's marks for one pitch: criterion id -> mark."""
+
+    pitch_id: int
+    judge_id: int
+    marks: Mapping[int, int] = field(hash=False)
+
+
+@dataclass(frozen=True)
+class CriterionMean:
+    criterion_id: int
+    code: str
+    mean: Decimal
+    exact: Fraction = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class PitchResult:
+    pitch_id: int
+    judges_counted: int
+    conflicted_judges: tuple[int, ...]
+    mean: Decimal | None
+    median: Decimal | None
+    lowest: Decimal | None
+    highest: Decimal | None
+    stdev: Decimal | None
+    criterion_means: tuple[CriterionMean, ...]
+    judge_scores: tuple[tuple[int, Decimal], ...]
+    mean_exact: Fraction | None = field(repr=False, compare=False)
+
+    @property
+    def spread(self) -> Decimal | None:
+        if self.lowest is None or self.highest is None:
+            return None
+        return self.highest - self.lowest
+
+    def criterion_mean(self, criterion_id: int) -> Fraction:
+        for cm in self.criterion_means:
+            if cm.criterion_id == criterion_id:
+                return cm.exact
+        return Fraction(0)
+
+
+@dataclass(frozen=True)
+class RankedPitch:
+    rank: int | None
+    result: PitchResult
+    tied: bool = False
+    note: str = ""
+
+
+def to_display(value: Fraction | None) -> Decimal | None:
+    """Round an exact value half-up to 2 decimal places for display."""
+    if value is None:
+        return None
+    exact = Decimal(value.numerator) / Decimal(value.denominator)
+    return exact.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
+def validate_marks(marks: Mapping[int, int], rubric: Rubric) -> None:
+    """Check the marks are one whole number on the scale for each criterion, and no more.
+
+    :raises ScoringError: naming the first problem found.
+    """
+    expected = {c.id for c in rubric.criteria}
+    unknown = set(marks) - expected
+    if unknown:
+        raise ScoringError(f"Marks for criteria not in this rubric: {sorted(unknown)}")
+    missing = expected - set(marks)
+    if missing:
+        raise ScoringError("Every criterion needs a mark")
+    for value in marks.values():
+        if type(value) is not int:
+            raise ScoringError("Marks must be whole numbers")
+        if not rubric.scale_min <= value <= rubric.scale_max:
+            raise ScoringError(
+                f"Marks must be from {rubric.scale_min} to {rubric.scale_max}"
+            )
+    if sum(c.weight for c in rubric.criteria) <= 0:
+        raise ScoringError("The rubric's weights must be positive")
+
+
+def is_complete(marks: Mapping[int, int], rubric: Rubric) -> bool:
+    """Whether the marks form a complete, valid scorecard for the rubric."""
+    try:
+        validate_marks(marks, rubric)
+    except ScoringError:
+        return False
+    return True
+
+
+def weighted_score(marks: Mapping[int, int], rubric: Rubric) -> Fraction:
+    """Return sum(weight * mark) / sum(weight), exactly, on the rubric's scale.
+
+    :raises ScoringError: if the marks are not a complete, valid scorecard.
+    """
+    validate_marks(marks, rubric)
+    total_weight = sum(c.weight for c in rubric.criteria)
+    return Fraction(sum(c.weight * marks[c.id] for c in rubric.criteria), total_weight)
+
+
+def _stdev(values: Sequence[Fraction], mean: Fraction) -> Decimal:
+    variance = sum((v - mean) ** 2 for v in values) / len(values)
+    exact = Decimal(variance.numerator) / Decimal(variance.denominator)
+    return exact.sqrt().quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
+def score_pitch(
+    pitch_id: int,
+    cards: Iterable[Card],
+    rubric: Rubric,
+    conflicted: Iterable[int] = (),
+) -> PitchResult:
+    """Combine the complete, non-conflicted scorecards of one pitch (rules 1-4)."""
+    conflicted = tuple(sorted(set(conflicted)))
+    counted = [
+        c
+        for c in cards
+        if c.pitch_id == pitch_id
+        and c.judge_id not in conflicted
+        and is_complete(c.marks, rubric)
+    ]
+    counted.sort(key=lambda c: c.judge_id)
+    scores = [weighted_score(c.marks, rubric) for c in counted]
+    if not scores:
+        return PitchResult(
+            pitch_id, 0, conflicted, None, None, None, None, None, (), (), None
+        )
+    mean = sum(scores, Fraction(0)) / len(scores)
+    per_criterion = tuple(
+        CriterionMean(
+            crit.id,
+            crit.code,
+            to_display(
+                m := Fraction(sum(c.marks[crit.id] for c in counted), len(counted))
+            ),
+            m,
+        )
+        for crit in rubric.criteria
+    )
+    return PitchResult(
+        pitch_id=pitch_id,
+        judges_counted=len(scores),
+        conflicted_judges=conflicted,
+        mean=to_display(mean),
+        median=to_display(Fraction(median(scores))),
+        lowest=to_display(min(scores)),
+        highest=to_display(max(scores)),
+        stdev=_stdev(scores, mean),
+        criterion_means=per_criterion,
+        judge_scores=tuple(
+            (c.judge_id, to_display(s)) for c, s in zip(counted, scores, strict=True)
+        ),
+        mean_exact=mean,
+    )
+
+
+def _tie_key(
+    result: PitchResult, chain: Sequence[CriterionSpec]
+) -> tuple[Fraction, ...]:
+    return tuple(result.criterion_mean(c.id) for c in chain)
+
+
+def _break_note(winner: PitchResult, loser_key, winner_key, chain) -> str:
+    for crit, w, lo in zip(chain, winner_key, loser_key, strict=True):
+        if w != lo:
+            return (
+                f"Placed by the tie-break: higher mean {crit.code} {crit.name} "
+                f"({to_display(w)} against {to_display(lo)})"
+            )
+    return ""
+
+
+def rank(results: Sequence[PitchResult], rubric: Rubric) -> list[RankedPitch]:
+    """Order pitch results by mean, apply the tie-break chain, and number the ranks (rule 5)."""
+    chain = rubric.tie_break_chain
+    scored = [r for r in results if r.mean_exact is not None]
+    unscored = sorted(
+        (r for r in results if r.mean_exact is None), key=lambda r: r.pitch_id
+    )
+    scored.sort(
+        key=lambda r: (-r.mean_exact, tuple(-v for v in _tie_key(r, chain)), r.pitch_id)
+    )
+    ranked: list[RankedPitch] = []
+    position = 0
+    for index, result in enumerate(scored):
+        key = (result.mean_exact, _tie_key(result, chain))
+        prev = scored[index - 1] if index else None
+        nxt = scored[index + 1] if index + 1 < len(scored) else None
+        prev_key = (prev.mean_exact, _tie_key(prev, chain)) if prev else None
+        nxt_key = (nxt.mean_exact, _tie_key(nxt, chain)) if nxt else None
+        if prev_key != key:
+            position = index + 1
+        tied = key in (prev_key, nxt_key)
+        note = CHAIR_DECIDES if tied else ""
+        if not tied and nxt is not None and nxt.mean_exact == result.mean_exact:
+            note = _break_note(result, nxt_key[1], key[1], chain)
+        elif not tied and prev is not None and prev.mean_exact == result.mean_exact:
+            note = "Placed below by the tie-break"
+        ranked.append(RankedPitch(position, result, tied, note))
+    ranked.extend(
+        RankedPitch(None, r, False, "No complete scorecards") for r in unscored
+    )
+    return ranked
+
+
+def compute_results(
+    pitch_ids: Iterable[int],
+    cards: Iterable[Card],
+    rubric: Rubric,
+    conflicts: Iterable[tuple[int, int]] = (),
+) -> list[RankedPitch]:
+    """Score and rank every pitch. ``conflicts`` holds (pitch_id, judge_id) pairs."""
+    cards = list(cards)
+    conflicted: dict[int, set[int]] = {}
+    for pitch_id, judge_id in conflicts:
+        conflicted.setdefault(pitch_id, set()).add(judge_id)
+    by_pitch: dict[int, list[Card]] = {}
+    for card in cards:
+        by_pitch.setdefault(card.pitch_id, []).append(card)
+    results = [
+        score_pitch(pid, by_pitch.get(pid, []), rubric, conflicted.get(pid, ()))
+        for pid in pitch_ids
+    ]
+    return rank(results, rubric)

@@ -1,0 +1,422 @@
+"""Business rules for judging: the judge's queue, scorecards, conflicts and results."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import abort
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from auth import audit
+from auth.models import User
+from events import services as event_services
+from events.models import Criterion, Event, EventPhase, PanelMember
+from extensions import db, utcnow
+from judging import scoring
+from judging.models import (
+    ConflictDeclaration,
+    Mark,
+    Recommendation,
+    Scorecard,
+    ScoreSubmission,
+)
+from pitches import services as pitch_services
+from pitches.models import Pitch, PitchStatus, Team, TeamMember
+
+
+class JudgingError(Exception):
+    """A user-facing reason why a judging action was refused."""
+
+
+class StaleRevision(JudgingError):
+    """The scorecard changed since the client loaded it: a newer edit must not be lost."""
+
+
+def rubric_for(event: Event) -> scoring.Rubric:
+    """Convert the event's criteria to the pure scoring module's rubric."""
+    return scoring.Rubric(
+        criteria=tuple(
+            scoring.CriterionSpec(c.id, c.code, c.name, c.weight, c.tie_break_rank)
+            for c in event.criteria
+        ),
+        scale_min=event.scale_min,
+        scale_max=event.scale_max,
+    )
+
+
+# --- conflicts -------------------------------------------------------------------------
+
+
+def automatic_conflicts(event: Event) -> set[tuple[int, int]]:
+    """Return (pitch_id, judge_id) pairs where a judge is a member of the pitch's team."""
+    rows = db.session.execute(
+        select(Pitch.id, TeamMember.user_id)
+        .join(Team, Team.id == Pitch.team_id)
+        .join(TeamMember, TeamMember.team_id == Team.id)
+        .join(
+            PanelMember,
+            (PanelMember.user_id == TeamMember.user_id)
+            & (PanelMember.event_id == event.id),
+        )
+        .where(Pitch.event_id == event.id)
+    )
+    return {(pitch_id, user_id) for pitch_id, user_id in rows}
+
+
+def declared_conflicts(event: Event) -> list[ConflictDeclaration]:
+    """Return every conflict declared for the event's pitches."""
+    return list(
+        db.session.scalars(
+            select(ConflictDeclaration)
+            .join(Pitch, Pitch.id == ConflictDeclaration.pitch_id)
+            .where(Pitch.event_id == event.id)
+            .order_by(ConflictDeclaration.declared_at)
+        )
+    )
+
+
+def conflicted_pitch_ids(event: Event, judge: User) -> set[int]:
+    """Return the pitches this judge may not see or score (declared or automatic)."""
+    declared = set(
+        db.session.scalars(
+            select(ConflictDeclaration.pitch_id)
+            .join(Pitch, Pitch.id == ConflictDeclaration.pitch_id)
+            .where(Pitch.event_id == event.id, ConflictDeclaration.judge_id == judge.id)
+        )
+    )
+    automatic = set(
+        db.session.scalars(
+            select(Pitch.id)
+            .join(TeamMember, TeamMember.team_id == Pitch.team_id)
+            .where(Pitch.event_id == event.id, TeamMember.user_id == judge.id)
+        )
+    )
+    return declared | automatic
+
+
+def declare_conflict(judge: User, event: Event, pitch: Pitch, reason: str) -> None:
+    """Record the judge's conflict with a pitch; from now on it is hidden from them.
+
+    :raises JudgingError: if no reason is given.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise JudgingError("Say briefly why you have a conflict of interest")
+    event_services.lock_event(event)
+    existing = db.session.scalar(
+        select(ConflictDeclaration).where(
+            ConflictDeclaration.pitch_id == pitch.id,
+            ConflictDeclaration.judge_id == judge.id,
+        )
+    )
+    if existing is None:
+        db.session.add(
+            ConflictDeclaration(
+                pitch_id=pitch.id, judge_id=judge.id, reason=reason[:500]
+            )
+        )
+        audit.record(
+            "conflict.declared",
+            actor=judge,
+            event_id=event.id,
+            target=pitch,
+            reason=reason[:500],
+        )
+
+
+# --- the judge's queue -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    position: int
+    pitch: Pitch
+    scorecard: Scorecard | None
+
+    @property
+    def scored(self) -> bool:
+        return self.scorecard is not None
+
+
+@dataclass(frozen=True)
+class Queue:
+    items: tuple[QueueItem, ...]
+    conflicted: int
+
+    @property
+    def scored(self) -> int:
+        return sum(1 for i in self.items if i.scored)
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
+
+
+def judge_queue(event: Event, judge: User) -> Queue:
+    """Return the judge's pitches in running order with their own scorecards."""
+    pitches = pitch_services.list_submitted_pitches(event)
+    hidden = conflicted_pitch_ids(event, judge)
+    mine = {
+        card.pitch_id: card
+        for card in db.session.scalars(
+            select(Scorecard)
+            .join(Pitch, Pitch.id == Scorecard.pitch_id)
+            .where(Pitch.event_id == event.id, Scorecard.judge_id == judge.id)
+        )
+    }
+    visible = [p for p in pitches if p.id not in hidden]
+    items = tuple(
+        QueueItem(n, p, mine.get(p.id)) for n, p in enumerate(visible, start=1)
+    )
+    return Queue(items, conflicted=len(pitches) - len(visible))
+
+
+def get_pitch_for_judge_or_404(event: Event, pitch_id: int, judge: User) -> Pitch:
+    """Return a submitted pitch this judge may score.
+
+    :raises NotFound: if it is not a submitted pitch of this event, or the judge is
+        conflicted for it (R-04).
+    """
+    pitch = pitch_services.get_pitch_or_404(event, pitch_id)
+    if pitch.status != PitchStatus.SUBMITTED or pitch.id in conflicted_pitch_ids(
+        event, judge
+    ):
+        abort(404)
+    return pitch
+
+
+def get_scorecard(pitch: Pitch, judge: User) -> Scorecard | None:
+    """Return the judge's own scorecard for the pitch, if any."""
+    return db.session.scalar(
+        select(Scorecard)
+        .where(Scorecard.pitch_id == pitch.id, Scorecard.judge_id == judge.id)
+        .options(selectinload(Scorecard.marks))
+    )
+
+
+def can_score(event: Event) -> bool:
+    """Whether scorecards may be written or revised (only while judging is open)."""
+    return event.phase == EventPhase.JUDGING
+
+
+@dataclass(frozen=True)
+class ScoreInput:
+    marks: dict[int, int]
+    feedback: str
+    recommendation: Recommendation | None
+    submission_key: str
+    base_revision: int  # 0 for a new scorecard
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    scorecard: Scorecard
+    replayed: bool
+    saved_at: datetime
+
+
+def record_scorecard(
+    judge: User, event: Event, pitch: Pitch, data: ScoreInput
+) -> SaveOutcome:
+    """Create or revise the judge's scorecard for a pitch, atomically and idempotently.
+
+    The event row is locked first, so the phase check and the write share one transaction
+    (R-06). A submission key already applied is answered without writing again, and an
+    edit based on an older revision is refused, so a late retry never overwrites a newer
+    edit (R-42).
+
+    :raises EventError: if judging is not open.
+    :raises JudgingError: if a mark or the feedback is invalid.
+    :raises StaleRevision: if the scorecard changed since the client loaded it.
+    """
+    event = event_services.require_phase(
+        event, EventPhase.JUDGING, action="score pitches"
+    )
+    done = db.session.scalar(
+        select(ScoreSubmission).where(ScoreSubmission.key == data.submission_key)
+    )
+    if done is not None:
+        card = db.session.get(Scorecard, done.scorecard_id)
+        if done.judge_id != judge.id or card is None or card.pitch_id != pitch.id:
+            raise JudgingError("This submission key has already been used")
+        return SaveOutcome(card, True, card.updated_at)
+    if pitch.id in conflicted_pitch_ids(event, judge):
+        abort(404)
+    try:
+        scoring.validate_marks(data.marks, rubric_for(event))
+    except scoring.ScoringError as error:
+        raise JudgingError(str(error)) from None
+    if not data.feedback.strip():
+        raise JudgingError("Write feedback for the team")
+    card = db.session.scalar(
+        select(Scorecard)
+        .where(Scorecard.pitch_id == pitch.id, Scorecard.judge_id == judge.id)
+        .with_for_update()
+    )
+    current = card.revision if card else 0
+    if data.base_revision != current:
+        raise StaleRevision(
+            "This scorecard was changed on another device or tab since you opened it. "
+            "Your latest saved scores are shown: check them and save again."
+        )
+    now = utcnow()
+    old = {m.criterion_id: m.value for m in card.marks} if card else {}
+    if card is None:
+        card = Scorecard(
+            pitch_id=pitch.id, judge_id=judge.id, revision=1, submitted_at=now
+        )
+        db.session.add(card)
+    else:
+        card.revision += 1
+    card.feedback, card.recommendation, card.updated_at = (
+        data.feedback.strip(),
+        data.recommendation,
+        now,
+    )
+    by_criterion = {m.criterion_id: m for m in card.marks}
+    for criterion_id, value in data.marks.items():
+        if criterion_id in by_criterion:
+            by_criterion[criterion_id].value = value
+        else:
+            card.marks.append(Mark(criterion_id=criterion_id, value=value))
+    db.session.flush()
+    db.session.add(
+        ScoreSubmission(
+            key=data.submission_key,
+            judge_id=judge.id,
+            scorecard_id=card.id,
+            revision=card.revision,
+            at=now,
+        )
+    )
+    audit.record(
+        "score.saved",
+        actor=judge,
+        event_id=event.id,
+        target=card,
+        pitch_id=pitch.id,
+        revision=card.revision,
+        old={str(k): v for k, v in sorted(old.items())},
+        new={str(k): v for k, v in sorted(data.marks.items())},
+    )
+    return SaveOutcome(card, False, now)
+
+
+# --- results ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    ranked: scoring.RankedPitch
+    pitch: Pitch
+    team: Team
+
+    @property
+    def rank(self) -> int | None:
+        return self.ranked.rank
+
+    @property
+    def result(self) -> scoring.PitchResult:
+        return self.ranked.result
+
+
+@dataclass(frozen=True)
+class ConflictNote:
+    pitch: Pitch
+    judge: User
+    reason: str
+    automatic: bool
+
+
+@dataclass(frozen=True)
+class Results:
+    event: Event
+    criteria: tuple[Criterion, ...]
+    tie_break: tuple[Criterion, ...]
+    rows: tuple[ResultRow, ...]
+    conflicts: tuple[ConflictNote, ...]
+    judges: tuple[PanelMember, ...]
+    scorecards_counted: int
+
+    @property
+    def has_unresolved_ties(self) -> bool:
+        return any(r.ranked.tied for r in self.rows)
+
+
+def compute_results(event: Event) -> Results:
+    """Load the event's scores in a fixed number of queries and rank its pitches."""
+    pitches = pitch_services.list_submitted_pitches(event)
+    by_id = {p.id: p for p in pitches}
+    marks: dict[tuple[int, int], dict[int, int]] = {}
+    rows = db.session.execute(
+        select(Scorecard.pitch_id, Scorecard.judge_id, Mark.criterion_id, Mark.value)
+        .join(Mark, Mark.scorecard_id == Scorecard.id)
+        .join(Pitch, Pitch.id == Scorecard.pitch_id)
+        .where(Pitch.event_id == event.id)
+    )
+    for pitch_id, judge_id, criterion_id, value in rows:
+        marks.setdefault((pitch_id, judge_id), {})[criterion_id] = value
+    cards = [scoring.Card(p, j, m) for (p, j), m in marks.items() if p in by_id]
+    declared = declared_conflicts(event)
+    automatic = automatic_conflicts(event)
+    pairs = {(c.pitch_id, c.judge_id) for c in declared} | automatic
+    rubric = rubric_for(event)
+    ranked = scoring.compute_results(list(by_id), cards, rubric, pairs)
+    judges = tuple(event_services.list_panel(event))
+    users = {m.user_id: m.user for m in judges}
+    notes = [
+        ConflictNote(
+            by_id[c.pitch_id],
+            users.get(c.judge_id) or db.session.get(User, c.judge_id),
+            c.reason,
+            False,
+        )
+        for c in declared
+        if c.pitch_id in by_id
+    ]
+    notes += [
+        ConflictNote(by_id[p], users[j], "Member of the team", True)
+        for p, j in sorted(automatic - {(c.pitch_id, c.judge_id) for c in declared})
+        if p in by_id and j in users
+    ]
+    return Results(
+        event=event,
+        criteria=tuple(event.criteria),
+        tie_break=tuple(event_services.tie_break_chain(event)),
+        rows=tuple(
+            ResultRow(r, by_id[r.result.pitch_id], by_id[r.result.pitch_id].team)
+            for r in ranked
+        ),
+        conflicts=tuple(notes),
+        judges=judges,
+        scorecards_counted=sum(r.result.judges_counted for r in ranked),
+    )
+
+
+def publish_results(user: User, event: Event) -> None:
+    """Publish the results: the event moves from moderation to published (R-07).
+
+    :raises EventError: if the event is not in moderation.
+    """
+    event_services.change_phase(user, event, EventPhase.PUBLISHED)
+    audit.record("results.published", actor=user, event_id=event.id, target=event)
+
+
+def progress_by_judge(event: Event) -> list[tuple[PanelMember, int, int]]:
+    """Return (judge, scored, to score) for each judge, leaving out their conflicts."""
+    pitch_ids = {p.id for p in pitch_services.list_submitted_pitches(event)}
+    declared = {(c.pitch_id, c.judge_id) for c in declared_conflicts(event)}
+    conflicts = declared | automatic_conflicts(event)
+    scored = set(
+        db.session.execute(
+            select(Scorecard.pitch_id, Scorecard.judge_id)
+            .join(Pitch, Pitch.id == Scorecard.pitch_id)
+            .where(Pitch.event_id == event.id)
+        ).tuples()
+    )
+    out = []
+    for member in event_services.list_panel(event):
+        mine = {p for p in pitch_ids if (p, member.user_id) not in conflicts}
+        done = sum(1 for p in mine if (p, member.user_id) in scored)
+        out.append((member, done, len(mine)))
+    return out
