@@ -1,0 +1,214 @@
+"""Table-driven tests of the pure scoring rules (no app, no database)."""
+
+import csv
+import io
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+
+from demo import data
+from judging import scoring
+from judging.scoring import Card, CriterionSpec, Rubric
+
+# Preset B: C1..C7, weights 15/20/15/20/15/10/5, tie-break C2 then C4.
+PRESET_B = Rubric(
+    criteria=(
+        CriterionSpec(1, "C1", "Problem", 15),
+        CriterionSpec(2, "C2", "Benefit", 20, tie_break_rank=1),
+        CriterionSpec(3, "C3", "Equity", 15),
+        CriterionSpec(4, "C4", "Feasibility", 20, tie_break_rank=2),
+        CriterionSpec(5, "C5", "Value", 15),
+        CriterionSpec(6, "C6", "Innovation", 10),
+        CriterionSpec(7, "C7", "Team", 5),
+    )
+)
+SIMPLE = Rubric(
+    criteria=(CriterionSpec(1, "A", "A", 50, 1), CriterionSpec(2, "B", "B", 50))
+)
+
+
+def marks(*values: int) -> dict[int, int]:
+    return dict(enumerate(values, start=1))
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ((5, 5, 3, 4, 4, 4, 4), Fraction(420, 100)),  # T01 J1 = 4.20
+        ((4, 4, 4, 1, 4, 4, 4), Fraction(340, 100)),  # T05 J4 = 3.40
+        ((1, 1, 1, 1, 1, 1, 1), Fraction(1)),
+        ((5, 5, 5, 5, 5, 5, 5), Fraction(5)),
+    ],
+)
+def test_weighted_score_preset_b(values, expected):
+    assert scoring.weighted_score(marks(*values), PRESET_B) == expected
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ({1: 5}, "Every criterion needs a mark"),
+        ({1: 5, 2: 5, 9: 3}, "not in this rubric"),
+        ({1: 0, 2: 3}, "from 1 to 5"),
+        ({1: 6, 2: 3}, "from 1 to 5"),
+        ({1: 3.0, 2: 3}, "whole numbers"),
+        ({1: True, 2: 3}, "whole numbers"),
+        ({1: float("nan"), 2: 3}, "whole numbers"),
+        ({1: "3", 2: 3}, "whole numbers"),
+    ],
+)
+def test_validate_marks_rejects(bad, message):
+    with pytest.raises(scoring.ScoringError, match=message):
+        scoring.validate_marks(bad, SIMPLE)
+
+
+def test_score_pitch_mean_median_range_and_stdev():
+    cards = [
+        Card(1, 10, marks(4, 2)),
+        Card(1, 11, marks(5, 5)),
+        Card(1, 12, marks(3, 3)),
+    ]
+    result = scoring.score_pitch(1, cards, SIMPLE)
+    assert (result.mean, result.median, result.lowest, result.highest) == (
+        Decimal("3.67"),
+        Decimal("3.00"),
+        Decimal("3.00"),
+        Decimal("5.00"),
+    )
+    assert result.spread == Decimal("2.00")
+    assert result.stdev == Decimal("0.94")  # population sd of 3, 5, 3
+    assert result.judges_counted == 3
+    assert [(c.code, c.mean) for c in result.criterion_means] == [
+        ("A", Decimal("4.00")),
+        ("B", Decimal("3.33")),
+    ]
+
+
+def test_score_pitch_excludes_conflicted_and_incomplete_cards():
+    cards = [Card(1, 10, marks(4, 4)), Card(1, 11, marks(1, 1)), Card(1, 12, {1: 5})]
+    result = scoring.score_pitch(1, cards, SIMPLE, conflicted=[11])
+    assert result.judges_counted == 1
+    assert result.mean == Decimal("4.00")
+    assert result.conflicted_judges == (11,)
+
+
+def test_score_pitch_with_no_counted_cards_is_unscored():
+    result = scoring.score_pitch(1, [Card(1, 10, marks(4, 4))], SIMPLE, conflicted=[10])
+    assert (result.mean, result.judges_counted) == (None, 0)
+
+
+def _rank(cards, pitch_ids, conflicts=()):
+    ranked = scoring.compute_results(pitch_ids, cards, SIMPLE, conflicts)
+    return [(r.rank, r.result.pitch_id, r.tied) for r in ranked], ranked
+
+
+@pytest.mark.parametrize(
+    ("cards", "expected"),
+    [
+        # Plain order by mean.
+        (
+            [Card(1, 9, marks(3, 3)), Card(2, 9, marks(5, 5)), Card(3, 9, marks(4, 4))],
+            [(1, 2, False), (2, 3, False), (3, 1, False)],
+        ),
+        # Equal means: higher A (tie-break 1) wins.
+        (
+            [Card(1, 9, marks(3, 5)), Card(2, 9, marks(5, 3))],
+            [(1, 2, False), (2, 1, False)],
+        ),
+        # Equal on everything: tied, shared rank, next rank skips.
+        (
+            [Card(1, 9, marks(4, 4)), Card(2, 9, marks(4, 4)), Card(3, 9, marks(2, 2))],
+            [(1, 1, True), (1, 2, True), (3, 3, False)],
+        ),
+    ],
+)
+def test_rank_orders_and_breaks_ties(cards, expected):
+    order, _ = _rank(cards, [1, 2, 3][: len({c.pitch_id for c in cards})])
+    assert order == expected
+
+
+def test_rank_marks_unresolved_tie_for_the_chair():
+    _, ranked = _rank([Card(1, 9, marks(4, 4)), Card(2, 9, marks(4, 4))], [1, 2])
+    assert [r.note for r in ranked] == [scoring.CHAIR_DECIDES, scoring.CHAIR_DECIDES]
+
+
+def test_rank_lists_unscored_pitches_last_without_rank():
+    order, ranked = _rank([Card(2, 9, marks(1, 1))], [1, 2])
+    assert order == [(1, 2, False), (None, 1, False)]
+    assert ranked[-1].note == "No complete scorecards"
+
+
+def test_rank_uses_exact_means_not_rounded_ones():
+    # 10/3 = 3.333... and 3.33 display the same but are not equal.
+    cards = [
+        Card(1, 9, marks(3, 3)),
+        Card(1, 8, marks(3, 3)),
+        Card(1, 7, marks(4, 4)),
+        Card(2, 9, {1: 3, 2: 4}),
+        Card(2, 8, {1: 3, 2: 3}),
+        Card(2, 7, {1: 4, 2: 3}),
+    ]
+    order, ranked = _rank(cards, [1, 2])
+    assert ranked[0].result.mean == ranked[1].result.mean == Decimal("3.33")
+    assert [t for _, _, t in order] == [True, True]  # truly equal here: 10/3 each
+
+
+def _demo_inputs():
+    rubric = PRESET_B
+    codes = {c.code: c.id for c in rubric.criteria}
+    teams = {t[0]: n for n, t in enumerate(data.TEAMS, start=1)}
+    judges = {j[0]: n for n, j in enumerate(data.JUDGES, start=101)}
+    cards = []
+    for team, judge, *values in csv.reader(io.StringIO(data.SCORES_CSV)):
+        cards.append(
+            Card(
+                teams[team],
+                judges[judge],
+                {codes[f"C{i}"]: int(v) for i, v in enumerate(values, 1)},
+            )
+        )
+    conflicts = [(teams[t], judges[j]) for t, j, _ in data.CONFLICTS]
+    return rubric, teams, cards, conflicts
+
+
+def test_demo_matrix_reproduces_domain_ranking():
+    rubric, teams, cards, conflicts = _demo_inputs()
+    ranked = scoring.compute_results(list(teams.values()), cards, rubric, conflicts)
+    ref = {n: t for t, n in teams.items()}
+    assert [ref[r.result.pitch_id] for r in ranked] == data.EXPECTED_RANKING
+    assert [r.rank for r in ranked] == list(range(1, 13))
+    means = {ref[r.result.pitch_id]: str(r.result.mean) for r in ranked}
+    assert means == {
+        "T01": "4.33",
+        "T03": "4.22",
+        "T02": "3.95",
+        "T04": "3.88",
+        "T07": "3.74",
+        "T06": "3.63",
+        "T09": "3.63",
+        "T05": "3.54",
+        "T08": "3.48",
+        "T11": "3.38",
+        "T10": "3.11",
+        "T12": "3.02",
+    }
+
+
+def test_demo_t06_beats_t09_on_benefit_tie_break():
+    rubric, teams, cards, conflicts = _demo_inputs()
+    ranked = scoring.compute_results(list(teams.values()), cards, rubric, conflicts)
+    t06, t09 = (
+        next(r for r in ranked if r.result.pitch_id == teams[t]) for t in ("T06", "T09")
+    )
+    assert t06.result.mean_exact == t09.result.mean_exact == Fraction(2180, 600)
+    assert (t06.rank, t09.rank, t06.tied, t09.tied) == (6, 7, False, False)
+    assert "C2" in t06.note and "4.17 against 3.50" in t06.note
+
+
+def test_demo_t07_counts_five_judges_without_the_conflicted_one():
+    rubric, teams, cards, conflicts = _demo_inputs()
+    ranked = scoring.compute_results(list(teams.values()), cards, rubric, conflicts)
+    t07 = next(r for r in ranked if r.result.pitch_id == teams["T07"])
+    assert (t07.result.judges_counted, t07.result.mean) == (5, Decimal("3.74"))
+    assert (t07.result.lowest, t07.result.highest) == (Decimal("3.55"), Decimal("4.05"))
