@@ -51,7 +51,7 @@ demo: migrate
 	$(BIN)/flask demo load --if-empty
 
 run: venv assets demo
-	$(BIN)/flask --debug run --host 127.0.0.1 --port 5000
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: dev-venv assets
 	$(BIN)/python -m pytest

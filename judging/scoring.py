@@ -224,12 +224,14 @@ def _tie_key(
     return tuple(result.criterion_mean(c.id) for c in chain)
 
 
-def _break_note(winner: PitchResult, loser_key, winner_key, chain) -> str:
-    for crit, w, lo in zip(chain, winner_key, loser_key, strict=True):
-        if w != lo:
+def _break_note(mine, other, chain, won: bool) -> str:
+    """Describe the first tie-break criterion on which two equal means differ."""
+    for crit, a, b in zip(chain, mine, other, strict=True):
+        if a != b:
+            word = "higher" if won else "lower"
             return (
-                f"Placed by the tie-break: higher mean {crit.code} {crit.name} "
-                f"({to_display(w)} against {to_display(lo)})"
+                f"Equal mean; placed by the tie-break: {word} mean {crit.code} "
+                f"{crit.name} ({to_display(a)} against {to_display(b)})"
             )
     return ""
 
@@ -257,9 +259,9 @@ def rank(results: Sequence[PitchResult], rubric: Rubric) -> list[RankedPitch]:
         tied = key in (prev_key, nxt_key)
         note = CHAIR_DECIDES if tied else ""
         if not tied and nxt is not None and nxt.mean_exact == result.mean_exact:
-            note = _break_note(result, nxt_key[1], key[1], chain)
+            note = _break_note(key[1], nxt_key[1], chain, won=True)
         elif not tied and prev is not None and prev.mean_exact == result.mean_exact:
-            note = "Placed below by the tie-break"
+            note = _break_note(key[1], prev_key[1], chain, won=False)
         ranked.append(RankedPitch(position, result, tied, note))
     ranked.extend(
         RankedPitch(None, r, False, "No complete scorecards") for r in unscored
