@@ -31,10 +31,13 @@ dev-venv: $(VENV)/.stamp-dev
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
-$(VENDOR)/.stamp: node_modules/.package-lock.json
+$(VENDOR)/.stamp: node_modules/.package-lock.json Makefile
 	rm -rf $(VENDOR)
 	mkdir -p $(VENDOR)
 	cp $(NHSUK)/nhsuk-frontend.min.css $(NHSUK)/nhsuk-frontend.min.js $(VENDOR)/
+	# Drop the @font-face rules that load Frutiger from assets.nhs.uk: no page should make
+	# third-party requests (and CSP would block them). The stack falls back to Arial.
+	sed -i -E 's/@font-face\{[^}]*\}//g' $(VENDOR)/nhsuk-frontend.min.css
 	cp -r $(NHSUK)/assets $(VENDOR)/assets
 	touch $@
 

@@ -8,16 +8,25 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, jsonify, render_template, request, send_from_directory
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
 from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from config import Config
 from extensions import csrf, db, login_manager, migrate, write_intent
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 VENDOR_DIR = Path(__file__).resolve().parent / "static" / "vendor" / "nhsuk"
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in URLs: at most a signed 64-bit id, so a huge one is a 404, not a 500."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**63 - 1, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -31,11 +40,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    # The request id and CSP nonce must exist before CSRF or the access policy can refuse
+    # a request, so their hooks are registered first (Flask runs them in order).
+    register_request_hooks(app)
     register_extensions(app)
     register_templates(app)
+    app.url_map.converters["int"] = IdConverter
     register_blueprints(app)
     register_cli(app)
-    register_request_hooks(app)
     register_error_handlers(app)
     return app
 
@@ -87,8 +99,17 @@ def register_templates(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
 
     from events.templating import register as register_event_helpers
+    from pitches.services import list_teams_for_user
 
     register_event_helpers(app)
+
+    def user_teams(event) -> list:
+        """The signed-in user's teams in an event, for the event's sub-navigation."""
+        if not current_user.is_authenticated:
+            return []
+        return list_teams_for_user(event, current_user)
+
+    app.jinja_env.globals["user_teams"] = user_teams
 
 
 def register_blueprints(app: Flask) -> None:

@@ -6,7 +6,7 @@ from datetime import UTC
 from enum import Enum
 from zoneinfo import ZoneInfo
 
-from wtforms import ValidationError
+from wtforms import RadioField, ValidationError
 from wtforms.fields import DateTimeLocalField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
@@ -100,3 +100,10 @@ def field_limits(field) -> dict[str, int | None]:
         elif isinstance(validator, Length) and validator.max and validator.max > 0:
             maxlength = validator.max
     return {"maxwords": maxwords, "maxlength": maxlength}
+
+
+class EnumRadioField(RadioField):
+    """Radios whose stored value is an Enum: `obj=` gives the member, the radio its value."""
+
+    def process_data(self, value):
+        super().process_data(value.value if isinstance(value, Enum) else value)

@@ -5,7 +5,7 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from auth import services
+from auth import audit, services
 from extensions import db
 
 
@@ -25,6 +25,7 @@ def create_organiser(email: str, name: str, password: str) -> None:
         else:
             user.is_organiser = True
             services.set_password(user, password)
+            audit.record("account.organiser_granted", target=user)
     except services.AuthError as error:
         click.secho(str(error), fg="red", err=True)
         sys.exit(1)

@@ -26,6 +26,9 @@ class RegisterForm(FlaskForm):
     )
     email = EmailField(
         "Email address",
+        # Strip before the format check, as sign-in does: a pasted or
+        # autocompleted address often ends in a space.
+        filters=[clean_filter],
         validators=[
             DataRequired("Enter your email address"),
             Email(

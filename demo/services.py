@@ -206,9 +206,10 @@ def _load_teams(event, accounts, problems, d0) -> dict[str, Team]:
                 )
             )
         db.session.add(team)
-        db.session.flush()
-        for member in team.members:  # every demo member has an account
-            member.user_id = accounts.get(member.name).id
+        users = [accounts.get(member.name) for member in team.members]
+        db.session.flush()  # gives the new accounts their ids
+        for member, user in zip(team.members, users, strict=True):
+            member.user_id = user.id  # every demo member has an account
         problem = problems[problem_ref]
         team.pitch = Pitch(
             event_id=event.id,

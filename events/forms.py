@@ -20,7 +20,7 @@ from wtforms.validators import (
 
 from events.models import EventPhase, EventType
 from events.rubrics import PRESETS
-from formkit import LondonDateTimeField, clean_filter, enum_choices
+from formkit import EnumRadioField, LondonDateTimeField, clean_filter, enum_choices
 
 
 def _lower(value):
@@ -40,7 +40,7 @@ class EventForm(FlaskForm):
         filters=[_lower],
         validators=[DataRequired("Enter a web address name"), Length(min=3, max=60)],
     )
-    event_type = RadioField(
+    event_type = EnumRadioField(
         "Type of event",
         choices=enum_choices(EventType),
         validators=[DataRequired("Choose the type of event")],

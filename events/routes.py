@@ -1,6 +1,8 @@
 """Organiser set-up of an event: details, phases, rubric, panel and judge invitations."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import re
+
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from auth.policy import EVENT_CREATOR, ORGANISER, SIGNED_IN, allow
@@ -18,6 +20,9 @@ from events.models import EventPhase, EventType
 from extensions import db
 
 bp = Blueprint("events", __name__)
+# A panel member id from a form: ASCII digits that fit a 64-bit id ("²".isdigit() is True
+# but int("²") raises, and a huge number overflows SQLite: both were 500s).
+_ID = re.compile(r"[0-9]{1,18}")
 
 
 def _details(form: EventForm) -> services.EventDetails:
@@ -59,12 +64,7 @@ def create():
 def edit(slug: str):
     """Let an organiser change the event's details."""
     event = services.get_event_or_404(slug)
-    form = EventForm(
-        obj=event,
-        data={"event_type": event.event_type.value}
-        if request.method == "GET"
-        else None,
-    )
+    form = EventForm(obj=event)
     if form.validate_on_submit():
         try:
             services.update_event(current_user, event, _details(form))
@@ -192,7 +192,7 @@ def set_chair(slug: str):
     """Make one judge the panel chair."""
     event = services.get_event_or_404(slug)
     form = MemberActionForm()
-    if form.validate_on_submit() and form.member_id.data.isdigit():
+    if form.validate_on_submit() and _ID.fullmatch(form.member_id.data):
         services.set_chair(current_user, event, int(form.member_id.data))
         db.session.commit()
         flash("Panel chair updated", "success")
@@ -205,7 +205,7 @@ def remove_judge(slug: str):
     """Take a judge off the panel before judging starts."""
     event = services.get_event_or_404(slug)
     form = MemberActionForm()
-    if form.validate_on_submit() and form.member_id.data.isdigit():
+    if form.validate_on_submit() and _ID.fullmatch(form.member_id.data):
         try:
             services.remove_judge(current_user, event, int(form.member_id.data))
         except services.EventError as error:

@@ -9,9 +9,11 @@ from datetime import datetime
 from flask import abort, current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
+from sqlalchemy.orm import contains_eager
 
 from auth import audit
 from auth.models import User
+from auth.services import revoke_sessions
 from events.models import (
     Criterion,
     CriterionLevel,
@@ -302,7 +304,8 @@ def list_panel(event: Event) -> list[PanelMember]:
     return list(
         db.session.scalars(
             select(PanelMember)
-            .join(User, User.id == PanelMember.user_id)
+            .join(PanelMember.user)
+            .options(contains_eager(PanelMember.user))
             .where(PanelMember.event_id == event.id)
             .order_by(PanelMember.is_chair.desc(), User.display_name)
         )
@@ -362,6 +365,8 @@ def remove_judge(actor: User, event: Event, member_id: int) -> None:
     if event.phase.order >= EventPhase.JUDGING.order:
         raise EventError("Judges cannot be removed once judging has started")
     db.session.delete(member)
+    # Removing an assignment ends the judge's sessions, as the docstring says.
+    revoke_sessions(db.session.get(User, member.user_id))
     audit.record(
         "panel.judge_removed", actor=actor, event_id=event.id, judge_id=member.user_id
     )

@@ -12,23 +12,24 @@ from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
 
 
-class DataOnlyFetcher(URLFetcher):
-    """Allow only inline ``data:`` URIs; refuse file, http(s), ftp and everything else."""
+class NoFetcher(URLFetcher):
+    """Refuse every URL: file, http(s), ftp and data alike (R-29).
+
+    Our documents are self-contained (styles come in as a string, graphics as inline
+    SVG), so nothing needs fetching. Refusing ``data:`` too means no markup can smuggle
+    in an attachment, so the PDF never carries an /EmbeddedFile (R-31).
+    """
 
     def __init__(self):
-        super().__init__(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
+        super().__init__(allowed_protocols=set(), allow_redirects=False, timeout=1)
 
     def fetch(self, url, headers=None):
-        if not url.lower().startswith("data:"):
-            raise ValueError(
-                f"refused to fetch {url[:60]!r}: documents are self-contained"
-            )
-        return super().fetch(url, headers)
+        raise ValueError(f"refused to fetch {url[:60]!r}: documents are self-contained")
 
 
 def render(html: str, css: str) -> bytes:
     """Lay out the HTML with the given stylesheet and return the PDF bytes."""
-    fetcher = DataOnlyFetcher()
+    fetcher = NoFetcher()
     document = HTML(string=html, base_url="about:blank", url_fetcher=fetcher)
     return document.write_pdf(
         stylesheets=[CSS(string=css, url_fetcher=fetcher)],

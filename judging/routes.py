@@ -12,7 +12,10 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, fresh_login_required
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import NotFound
 
+from auth import audit
 from auth.policy import JUDGE, ORGANISER, allow
 from events import services as event_services
 from events.forms import ActionForm
@@ -22,6 +25,7 @@ from extensions import db
 from judging import pdf, services
 from judging.forms import ConflictForm, make_scorecard_form, new_submission_key
 from judging.models import Recommendation
+from pitches import services as pitch_services
 
 bp = Blueprint("judging", __name__, url_prefix="/events/<slug>")
 
@@ -108,6 +112,51 @@ def scorecard(slug: str, pitch_id: int):
         can_score=services.can_score(event),
         queue=services.judge_queue(event, current_user),
     ), status
+
+
+@bp.errorhandler(CSRFError)
+def scorecard_csrf_failure(error):
+    """Keep a judge's scores when a scorecard's CSRF token fails (R-21).
+
+    The page is shown again with everything the judge entered and a fresh token, so
+    pressing Save once more stores it. Anyone else gets the generic error page.
+    """
+    slug, pitch_id = (
+        (request.view_args or {}).get("slug"),
+        (request.view_args or {}).get("pitch_id"),
+    )
+    audit.record(
+        "csrf.failure",
+        actor=current_user if current_user.is_authenticated else None,
+        path=request.path,
+    )
+    db.session.commit()
+    try:
+        if request.endpoint != "judging.scorecard" or not current_user.is_authenticated:
+            raise NotFound
+        if JUDGE not in pitch_services.event_roles(current_user, slug):
+            raise NotFound
+        event = event_services.get_event_or_404(slug)
+        pitch = services.get_pitch_for_judge_or_404(event, pitch_id, current_user)
+    except NotFound:
+        title = "Your form expired. Go back, reload the page and try again"
+        return render_template("errors/error.html", code=400, title=title), 400
+    form_cls = make_scorecard_form(event.criteria, event.scale_min, event.scale_max)
+    form = form_cls(meta={"csrf": False})
+    flash(
+        "Your scores were not saved because the page had expired. Everything you "
+        "entered is still here: check it and press Save again.",
+        "error",
+    )
+    return render_template(
+        "judging/scorecard.html",
+        event=event,
+        pitch=pitch,
+        card=services.get_scorecard(pitch, current_user),
+        form=form,
+        can_score=services.can_score(event),
+        queue=services.judge_queue(event, current_user),
+    ), 400
 
 
 @bp.route("/judge/pitches/<int:pitch_id>/conflict", methods=["GET", "POST"])

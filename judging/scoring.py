@@ -20,6 +20,14 @@ Rules
    C4 Feasibility). Pitches still equal after the whole chain are **tied**: they share a
    rank (1, 2, 2, 4 ...) and are marked "Tied: the chair decides"; they are never silently
    put in an order. Pitches with no counted scorecard are listed last, unranked.
+7. **Moderation flags** (domain 4.4 rule 5) are prompts for discussion, never automatic
+   changes. A pitch is flagged when any criterion's marks differ by
+   ``CRITERION_RANGE_FLAG`` (3) points or more between judges; when its judges' weighted
+   scores differ by ``WEIGHTED_RANGE_FLAG`` (1.5) or more; when it is one of the top two
+   and their means are within ``CLOSE_MARGIN`` (0.10); or when it is the last funded or
+   the first unfunded pitch and their means are within 0.10. The funding line falls on
+   the first pitch, walking down the ranking, at which the asks add up to the pot or more
+   (that pitch may be funded in part); every pitch below it is unfunded.
 6. **Exactness.** All arithmetic is exact (``fractions.Fraction``), so two pitches tie only
    when their means are truly equal (as T06 and T09 are in the demo: 2180/600 each), never
    through rounding. Figures are rounded half-up to 2 decimal places for display only.
@@ -75,6 +83,12 @@ class CriterionMean:
     code: str
     mean: Decimal
     exact: Fraction = field(repr=False, compare=False)
+    lowest: int = 0
+    highest: int = 0
+
+    @property
+    def spread(self) -> int:
+        return self.highest - self.lowest
 
 
 @dataclass(frozen=True)
@@ -198,6 +212,8 @@ def score_pitch(
                 m := Fraction(sum(c.marks[crit.id] for c in counted), len(counted))
             ),
             m,
+            min(c.marks[crit.id] for c in counted),
+            max(c.marks[crit.id] for c in counted),
         )
         for crit in rubric.criteria
     )
@@ -288,3 +304,92 @@ def compute_results(
         for pid in pitch_ids
     ]
     return rank(results, rubric)
+
+
+CRITERION_RANGE_FLAG = 3
+WEIGHTED_RANGE_FLAG = Fraction(3, 2)
+CLOSE_MARGIN = Fraction(1, 10)
+
+
+@dataclass(frozen=True)
+class Flag:
+    pitch_id: int
+    kind: str  # "criterion_range" | "weighted_range" | "top_two" | "funding_line"
+    message: str
+
+
+def funding_line(
+    ranked: Sequence[RankedPitch], asks: Mapping[int, int], pot: int
+) -> int | None:
+    """Return the index in ``ranked`` of the last pitch the pot reaches (rule 7), or None
+    when there is no pot or no ranked pitch. Every ranked pitch is funded if the pot
+    covers them all."""
+    scored = [r for r in ranked if r.rank is not None]
+    if pot <= 0 or not scored:
+        return None
+    total = 0
+    for index, row in enumerate(scored):
+        total += asks.get(row.result.pitch_id, 0)
+        if total >= pot:
+            return index
+    return len(scored) - 1
+
+
+def moderation_flags(
+    ranked: Sequence[RankedPitch],
+    rubric: Rubric,
+    asks: Mapping[int, int] | None = None,
+    pot: int = 0,
+) -> list[Flag]:
+    """Return the discussion prompts of rule 7, in ranking order."""
+    flags: list[Flag] = []
+    scored = [r for r in ranked if r.rank is not None]
+    names = {c.id: f"{c.code} {c.name}" for c in rubric.criteria}
+    for row in scored:
+        result = row.result
+        for cm in result.criterion_means:
+            if cm.spread >= CRITERION_RANGE_FLAG:
+                flags.append(
+                    Flag(
+                        result.pitch_id,
+                        "criterion_range",
+                        f"{names[cm.criterion_id]}: judges' marks range from "
+                        f"{cm.lowest} to {cm.highest}",
+                    )
+                )
+        if result.highest - result.lowest >= to_display(WEIGHTED_RANGE_FLAG):
+            flags.append(
+                Flag(
+                    result.pitch_id,
+                    "weighted_range",
+                    f"Weighted scores range from {result.lowest} to {result.highest}",
+                )
+            )
+    if len(scored) >= 2:
+        first, second = scored[0].result, scored[1].result
+        if first.mean_exact - second.mean_exact <= CLOSE_MARGIN:
+            gap = to_display(first.mean_exact - second.mean_exact)
+            for r in (first, second):
+                flags.append(
+                    Flag(
+                        r.pitch_id,
+                        "top_two",
+                        f"The top two are {gap} apart (within 0.10)",
+                    )
+                )
+    line = funding_line(ranked, asks or {}, pot)
+    if line is not None and line + 1 < len(scored):
+        last, first_out = scored[line].result, scored[line + 1].result
+        if last.mean_exact - first_out.mean_exact <= CLOSE_MARGIN:
+            gap = to_display(last.mean_exact - first_out.mean_exact)
+            for r, side in ((last, "last funded"), (first_out, "first unfunded")):
+                flags.append(
+                    Flag(
+                        r.pitch_id,
+                        "funding_line",
+                        f"The {side} pitch: the funding line is {gap} wide "
+                        "(within 0.10)",
+                    )
+                )
+    order = {r.result.pitch_id: n for n, r in enumerate(ranked)}
+    return sorted(flags, key=lambda f: order.get(f.pitch_id, 0))

@@ -232,6 +232,11 @@ def record_scorecard(
     event = event_services.require_phase(
         event, EventPhase.JUDGING, action="score pitches"
     )
+    # The routes already guard these; the service re-checks so no caller can bypass them.
+    if pitch.event_id != event.id or pitch.status != PitchStatus.SUBMITTED:
+        abort(404)
+    if event_services.get_panel_member(event, judge) is None:
+        abort(404)
     done = db.session.scalar(
         select(ScoreSubmission).where(ScoreSubmission.key == data.submission_key)
     )
@@ -407,13 +412,14 @@ def progress_by_judge(event: Event) -> list[tuple[PanelMember, int, int]]:
     pitch_ids = {p.id for p in pitch_services.list_submitted_pitches(event)}
     declared = {(c.pitch_id, c.judge_id) for c in declared_conflicts(event)}
     conflicts = declared | automatic_conflicts(event)
-    scored = set(
-        db.session.execute(
+    scored = {
+        (pitch_id, judge_id)
+        for pitch_id, judge_id in db.session.execute(
             select(Scorecard.pitch_id, Scorecard.judge_id)
             .join(Pitch, Pitch.id == Scorecard.pitch_id)
             .where(Pitch.event_id == event.id)
-        ).tuples()
-    )
+        )
+    }
     out = []
     for member in event_services.list_panel(event):
         mine = {p for p in pitch_ids if (p, member.user_id) not in conflicts}

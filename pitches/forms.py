@@ -12,7 +12,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
-from formkit import MaxWords, NoNhsNumber, clean_filter, enum_choices
+from formkit import EnumRadioField, MaxWords, NoNhsNumber, clean_filter, enum_choices
 from pitches.models import Background, PitchType, Setting
 
 PRIVACY_HINT = (
@@ -140,7 +140,7 @@ class PitchForm(FlaskForm):
     summary = _text(
         "One-sentence summary", words=30, hint="Plain English, 30 words or fewer."
     )
-    pitch_type = RadioField(
+    pitch_type = EnumRadioField(
         "Type of project", choices=enum_choices(PitchType), validators=[Optional()]
     )
     # B: the problem

@@ -103,8 +103,9 @@ def problem(slug: str, problem_id: int):
 def decide_problem(slug: str, problem_id: int):
     """Approve or decline a problem statement."""
     event = event_services.get_event_or_404(slug)
-    if ActionForm().validate_on_submit():
-        approve = request.form.get("decision") == "approve"
+    decision = request.form.get("decision")
+    if ActionForm().validate_on_submit() and decision in ("approve", "decline"):
+        approve = decision == "approve"
         services.decide_problem(current_user, event, problem_id, approve)
         db.session.commit()
         flash(
@@ -254,12 +255,7 @@ def edit_pitch(slug: str, team_id: int):
     event = event_services.get_event_or_404(slug)
     item = services.get_team_for_user_or_404(event, team_id, current_user, frozenset())
     pitch = item.pitch
-    form = PitchForm(
-        obj=pitch,
-        data={"pitch_type": pitch.pitch_type.value}
-        if request.method == "GET" and pitch.pitch_type
-        else None,
-    )
+    form = PitchForm(obj=pitch)
     if form.validate_on_submit():
         submit = request.form.get("action") == "submit"
         try:

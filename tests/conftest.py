@@ -3,11 +3,13 @@ and a sign-in helper. The schema is created once per session; each test starts w
 tables."""
 
 import os
+import tempfile
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from jinja2 import FileSystemBytecodeCache
 from sqlalchemy import text
 
 from app import create_app
@@ -15,6 +17,7 @@ from extensions import db
 from tests.factories import PASSWORD
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
+_TEMPLATE_CACHE = FileSystemBytecodeCache(tempfile.mkdtemp(prefix="pitchpanel-jinja-"))
 
 
 @pytest.fixture(scope="session")
@@ -36,7 +39,24 @@ def build_app(database_url: str, **overrides) -> Flask:
         "SERVER_NAME": "localhost",
     }
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+    # Every test builds a new app; share compiled templates so they compile once per run.
+    app.jinja_env.bytecode_cache = _TEMPLATE_CACHE
+    _BUILT.append(app)
+    return app
+
+
+_BUILT: list[Flask] = []
+
+
+@pytest.fixture(autouse=True)
+def _dispose_engines() -> Iterator[None]:
+    """Close the connection pools of every app a test built, so none leaks (psycopg warns)."""
+    yield
+    while _BUILT:
+        with _BUILT.pop().app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -199,3 +199,15 @@ def declare_conflict(pitch: Pitch, judge: User, reason: str = "Friend") -> None:
         ConflictDeclaration(pitch_id=pitch.id, judge_id=judge.id, reason=reason)
     )
     db.session.flush()
+
+
+def sign_in(client, user: User | str) -> None:
+    """Put a user's Flask-Login keys in a test client's session: no scrypt check.
+
+    The session is not "fresh" (as after a restore from the remember-me cookie); tests of
+    fresh-login actions sign in through POST /login instead.
+    """
+    user_id = user if isinstance(user, str) else user.get_id()
+    with client.session_transaction() as session:
+        session["_user_id"] = user_id
+        session["_fresh"] = False

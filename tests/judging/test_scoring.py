@@ -212,3 +212,65 @@ def test_demo_t07_counts_five_judges_without_the_conflicted_one():
     t07 = next(r for r in ranked if r.result.pitch_id == teams["T07"])
     assert (t07.result.judges_counted, t07.result.mean) == (5, Decimal("3.74"))
     assert (t07.result.lowest, t07.result.highest) == (Decimal("3.55"), Decimal("4.05"))
+
+
+def _demo_ranked():
+    rubric, teams, cards, conflicts = _demo_inputs()
+    ranked = scoring.compute_results(list(teams.values()), cards, rubric, conflicts)
+    asks = {teams[t[0]]: t[5] for t in data.TEAMS}
+    return rubric, teams, ranked, asks
+
+
+def test_funding_line_falls_on_the_pitch_that_exhausts_the_pot():
+    _, teams, ranked, asks = _demo_ranked()
+    line = scoring.funding_line(ranked, asks, 25_000)
+    assert ranked[line].result.pitch_id == teams["T09"]  # 25,250 asked by then
+
+
+@pytest.mark.parametrize(("pot", "expected"), [(0, None), (1, 0), (10**9, 11)])
+def test_funding_line_edges(pot, expected):
+    _, _, ranked, asks = _demo_ranked()
+    assert scoring.funding_line(ranked, asks, pot) == expected
+
+
+def test_demo_moderation_flags_match_the_domain():
+    rubric, teams, ranked, asks = _demo_ranked()
+    ref = {n: t for t, n in teams.items()}
+
+    flags = scoring.moderation_flags(ranked, rubric, asks, 25_000)
+
+    assert [(ref[f.pitch_id], f.kind) for f in flags] == [
+        ("T03", "criterion_range"),
+        ("T04", "criterion_range"),
+        ("T09", "funding_line"),
+        ("T05", "criterion_range"),
+        ("T05", "funding_line"),
+    ]
+    assert flags[0].message == "C6 Innovation: judges' marks range from 2 to 5"
+    assert "0.09 wide" in flags[2].message
+
+
+@pytest.mark.parametrize(
+    ("cards", "kinds"),
+    [
+        # Weighted range 1.5 exactly (5.0 vs 3.5) flags; A range 2 does not.
+        (
+            [Card(1, 1, marks(5, 5)), Card(1, 2, marks(3, 4)), Card(2, 1, marks(1, 1))],
+            {(1, "weighted_range")},
+        ),
+        # Criterion range of 3 flags.
+        (
+            [Card(1, 1, marks(5, 3)), Card(1, 2, marks(2, 4)), Card(2, 1, marks(1, 1))],
+            {(1, "criterion_range")},
+        ),
+        # Top two within 0.10 (3.50 vs 3.50 is 0, tied) flag both.
+        (
+            [Card(1, 1, marks(4, 3)), Card(2, 1, marks(3, 4))],
+            {(1, "top_two"), (2, "top_two")},
+        ),
+    ],
+)
+def test_moderation_flags_thresholds(cards, kinds):
+    ranked = scoring.compute_results([1, 2], cards, SIMPLE)
+    flags = scoring.moderation_flags(ranked, SIMPLE)
+    assert {(f.pitch_id, f.kind) for f in flags} == kinds

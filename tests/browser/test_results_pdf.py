@@ -1,0 +1,88 @@
+"""An organiser downloads the A4 result sheet; its ranking follows the judges' scores."""
+
+import re
+import subprocess
+
+import pytest
+from playwright.sync_api import expect
+
+from events.models import EventPhase
+from tests import factories
+from tests.browser.conftest import ARTIFACTS, TABLETS
+
+pytestmark = pytest.mark.browser
+
+# Created in this order; both judges give each pitch these marks for C1 to C7. Alpha and
+# Bravo have the same weighted mean (4.00): the tie-break (C2 first) puts Alpha ahead.
+TEAMS = {
+    "Bravo Falls Watch": [4, 3, 4, 5, 4, 4, 4],
+    "Alpha Sip Smart": [4, 5, 4, 3, 4, 4, 4],
+    "Charlie Meds Mate": [5] * 7,
+}
+RANKED = ["Charlie Meds Mate", "Alpha Sip Smart", "Bravo Falls Watch"]
+
+
+def _arrange():
+    organiser = factories.make_user(
+        "org@example.org", "Orla Organiser", is_organiser=True
+    )
+    event = factories.make_event(
+        organiser, phase=EventPhase.MODERATION, slug="results-night"
+    )
+    judges = [
+        factories.make_judge(event, factories.make_user(name=name), chair=chair)
+        for name, chair in (("Jo Chair", True), ("Sam Judge", False))
+    ]
+    for name, marks in TEAMS.items():
+        pitch = factories.make_team(event, name=name, submitted=True).pitch
+        for judge in judges:
+            factories.make_scorecard(pitch, judge, marks, event)
+    return event.slug, organiser.email
+
+
+def _ranking_names(text: str) -> list[str]:
+    """Team names in the order they appear in the PDF's Ranking section."""
+    section = text[text.index("Ranking") : text.index("Conflicts of interest")]
+    found = {name: section.find(name) for name in TEAMS}
+    assert all(pos >= 0 for pos in found.values()), found
+    return sorted(found, key=found.get)
+
+
+@TABLETS
+def test_organiser_downloads_the_result_sheet(browse, arrange, viewport):
+    slug, email = arrange(_arrange)
+    page = browse.page
+    browse.sign_in(email)
+    browse.goto(f"/events/{slug}/results")
+    ranking = page.locator("table.app-results tbody tr")
+    expect(ranking.nth(0)).to_contain_text("Charlie Meds Mate")
+
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download the result sheet (PDF, A4)").click()
+    download = info.value
+    assert download.suggested_filename == f"{slug}-results.pdf"
+    out = ARTIFACTS / "pdf"
+    out.mkdir(parents=True, exist_ok=True)
+    name = f"results-{viewport['width']}x{viewport['height']}"
+    pdf = out / f"{name}.pdf"
+    download.save_as(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert _ranking_names(text) == RANKED
+    assert re.search(r"^\s*1\s+T\d+ Charlie Meds Mate\s+5\.00", text, re.M), text
+    assert re.search(r"^\s*2\s+T\d+ Alpha Sip Smart\s+4\.00", text, re.M), text
+    assert re.search(r"^\s*3\s+T\d+ Bravo Falls Watch\s+4\.00", text, re.M), text
+    assert "placed by the tie-break: higher mean C2" in text
+    assert "Jo Chair (chair)" in text
+    # Page 1 as an image, to look at (test-artifacts/pdf/<name>-page1.png).
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile"]
+        + [str(pdf), str(out / f"{name}-page1")],
+        check=True,
+    )
