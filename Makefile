@@ -57,6 +57,7 @@ run: venv assets demo
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: dev-venv assets
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 lint: dev-venv
