@@ -117,12 +117,24 @@ def register_blueprints(app: Flask) -> None:
     from auth import policy
     from auth.routes import bp as auth_bp
     from events.routes import bp as events_bp
+    from judging.conflict_routes import bp as conflicts_bp
+    from judging.live_routes import bp as live_bp
+    from judging.moderation_routes import bp as moderation_bp
     from judging.routes import bp as judging_bp
     from pitches.routes import bp as pitches_bp
     from pitches.services import event_roles
     from portal.routes import bp as portal_bp
 
-    for blueprint in (auth_bp, events_bp, pitches_bp, judging_bp, portal_bp):
+    for blueprint in (
+        auth_bp,
+        events_bp,
+        pitches_bp,
+        judging_bp,
+        conflicts_bp,
+        moderation_bp,
+        live_bp,
+        portal_bp,
+    ):
         app.register_blueprint(blueprint)
 
     @app.route("/assets/<path:filename>", endpoint="assets")

@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -83,6 +84,9 @@ class EventForm(FlaskForm):
                 message="Enter a whole number of pounds from 0 to 10,000,000",
             ),
         ],
+    )
+    is_blind = BooleanField(
+        "Blind judging: judges do not see team members' names or organisations"
     )
 
 

@@ -88,6 +88,10 @@ class Event(db.Model):
     scale_max: Mapped[int] = mapped_column(default=5)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None]
+    # Set when the panel chair locks moderation: no score, conflict or rubric change after.
+    moderation_locked_at: Mapped[datetime | None]
+    # Blind judging: judges see no team member names or organisations.
+    is_blind: Mapped[bool] = mapped_column(default=False)
 
     criteria: Mapped[list["Criterion"]] = relationship(
         back_populates="event",
@@ -129,6 +133,10 @@ class PanelMember(db.Model):
     )
     is_chair: Mapped[bool] = mapped_column(default=False)
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The judge's declaration of interests for this event (issue 3, conflicts).
+    organisation: Mapped[str] = mapped_column(String(120), default="")
+    interests: Mapped[str] = mapped_column(Text, default="")
+    declared_at: Mapped[datetime | None]
 
     user = relationship("User")
 

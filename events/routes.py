@@ -37,6 +37,7 @@ def _details(form: EventForm) -> services.EventDetails:
         description=form.description.data or "",
         pot_pounds=form.pot_pounds.data,
         cap_pounds=form.cap_pounds.data,
+        is_blind=bool(form.is_blind.data),
     )
 
 

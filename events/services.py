@@ -60,6 +60,7 @@ class EventDetails:
     description: str
     pot_pounds: int
     cap_pounds: int
+    is_blind: bool = False
 
 
 def get_event_or_404(slug: str) -> Event:
@@ -91,6 +92,18 @@ def require_phase(event: Event, *phases: EventPhase, action: str) -> Event:
             f"You cannot {action} while the event is '{event.phase.label}'"
         )
     return event
+
+
+def require_unlocked(event: Event, *, action: str) -> None:
+    """Refuse a change once the panel chair has locked moderation (domain 4.4 rule 10).
+
+    Call it on the row returned by lock_event, so the check and the write share one
+    transaction (R-06).
+
+    :raises EventError: naming the action, if moderation is locked.
+    """
+    if event.moderation_locked_at is not None:
+        raise EventError(f"You cannot {action}: the chair has locked moderation")
 
 
 def _validate_details(details: EventDetails, event: Event | None) -> None:
@@ -175,6 +188,9 @@ def change_phase(user: User, event: Event, target: EventPhase) -> None:
         raise EventError(
             f"An event cannot go from '{event.phase.label}' to '{target.label}'"
         )
+    if target != EventPhase.PUBLISHED:
+        # Once moderation is locked the only way on is publication: no going back.
+        require_unlocked(event, action=f"move the event back to '{target.label}'")
     if target == EventPhase.JUDGING:
         _check_rubric(event)
     old = event.phase
@@ -221,6 +237,7 @@ def update_rubric(user: User, event: Event, edits: list[CriterionEdit]) -> None:
         tie-break positions repeat.
     """
     event = lock_event(event)
+    require_unlocked(event, action="change the rubric")
     if not can_edit_rubric(event):
         raise EventError("The rubric is locked once judging has started")
     by_id = {c.id: c for c in event.criteria}

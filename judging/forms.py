@@ -1,12 +1,19 @@
-"""The scorecard form, built from the event's rubric, and the conflict form."""
+"""The scorecard form, built from the event's rubric, and the conflict forms."""
 
 import re
 import uuid
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, TextAreaField
+from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from formkit import clean_filter, enum_choices
 from judging.models import Recommendation
@@ -61,11 +68,23 @@ def _single_value(form, field) -> None:
 
 
 def make_scorecard_form(
-    criteria, scale_min: int, scale_max: int
+    criteria, scale_min: int, scale_max: int, *, needs_reason: bool = False
 ) -> type[ScorecardBase]:
-    """Build a scorecard form with one radio group ``mark_<criterion id>`` per criterion."""
+    """Build a scorecard form with one radio group ``mark_<criterion id>`` per criterion,
+    and, during moderation, a required reason for the change."""
     names = []
     attrs = {}
+    if needs_reason:
+        attrs["reason"] = TextAreaField(
+            "Reason for the change",
+            description="Say why you are changing your scores after the panel's "
+            "discussion. Organisers see this in the audit log; the team does not.",
+            filters=[clean_filter],
+            validators=[
+                DataRequired("Give a reason for the change"),
+                Length(max=500),
+            ],
+        )
     choices = [(str(v), str(v)) for v in range(scale_max, scale_min - 1, -1)]
     for c in criteria:
         name = f"mark_{c.id}"
@@ -94,4 +113,33 @@ class ConflictForm(FlaskForm):
             DataRequired("Say why you have a conflict of interest"),
             Length(max=500),
         ],
+    )
+
+
+class DeclarationForm(FlaskForm):
+    """A judge's organisation and declared interests, once per event."""
+
+    organisation = StringField(
+        "Your organisation",
+        description="Where you work or volunteer, as you would write it on a badge. "
+        "Write 'None' if you have none. Organisers see this.",
+        filters=[clean_filter],
+        validators=[DataRequired("Enter your organisation"), Length(max=120)],
+    )
+    interests = TextAreaField(
+        "Declared interests (optional)",
+        description="Roles, shareholdings, close relationships or anything else a team "
+        "or organiser could see as a conflict. Organisers see this.",
+        filters=[clean_filter],
+        validators=[Length(max=2000)],
+    )
+
+
+class ConflictDecisionForm(FlaskForm):
+    """An organiser's decision on one flagged judge-pitch pair."""
+
+    pitch_id = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9]{1,18}$")])
+    judge_id = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9]{1,18}$")])
+    decision = HiddenField(
+        validators=[DataRequired(), AnyOf(["conflicted", "not_conflict"])]
     )

@@ -113,3 +113,29 @@ class ConflictDeclaration(db.Model):
     )
     reason: Mapped[str] = mapped_column(String(500))
     declared_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ConflictDecision(db.Model):
+    """An organiser's decision on a flagged judge-pitch pair (same organisation).
+
+    ``is_conflict`` True excludes the judge's scores for the pitch exactly like a
+    declared conflict; False records that the organiser saw the flag and cleared it.
+    """
+
+    __tablename__ = "conflict_decisions"
+    __table_args__ = (UniqueConstraint("pitch_id", "judge_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pitch_id: Mapped[int] = mapped_column(
+        ForeignKey("pitches.id", ondelete="CASCADE"), index=True
+    )
+    judge_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    is_conflict: Mapped[bool]
+    # The organisation the judge and a team member share, as the judge wrote it.
+    organisation: Mapped[str] = mapped_column(String(120), default="")
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)

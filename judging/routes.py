@@ -22,7 +22,7 @@ from events.forms import ActionForm
 from events.models import EventPhase
 from events.templating import london_time
 from extensions import db
-from judging import pdf, services
+from judging import moderation, pdf, services
 from judging.forms import ConflictForm, make_scorecard_form, new_submission_key
 from judging.models import Recommendation
 from pitches import services as pitch_services
@@ -40,12 +40,19 @@ def queue(slug: str):
         event=event,
         queue=services.judge_queue(event, current_user),
         can_score=services.can_score(event),
+        member=event_services.get_panel_member(event, current_user),
+        reminder=moderation.pending_reminder(event, current_user),
     )
 
 
 def _scorecard_form(event, card, *, from_request: bool):
     """Build the form from the posted data, or from the judge's saved scorecard."""
-    form_cls = make_scorecard_form(event.criteria, event.scale_min, event.scale_max)
+    form_cls = make_scorecard_form(
+        event.criteria,
+        event.scale_min,
+        event.scale_max,
+        needs_reason=services.needs_reason(event),
+    )
     if from_request:
         return form_cls()
     data = {
@@ -71,6 +78,7 @@ def _score_input(form) -> services.ScoreInput:
         recommendation=Recommendation(rec) if rec else None,
         submission_key=form.submission_key.data,
         base_revision=int(form.base_revision.data),
+        reason=form.reason.data if "reason" in form else "",
     )
 
 
@@ -141,7 +149,12 @@ def scorecard_csrf_failure(error):
     except NotFound:
         title = "Your form expired. Go back, reload the page and try again"
         return render_template("errors/error.html", code=400, title=title), 400
-    form_cls = make_scorecard_form(event.criteria, event.scale_min, event.scale_max)
+    form_cls = make_scorecard_form(
+        event.criteria,
+        event.scale_min,
+        event.scale_max,
+        needs_reason=services.needs_reason(event),
+    )
     form = form_cls(meta={"csrf": False})
     flash(
         "Your scores were not saved because the page had expired. Everything you "
@@ -167,7 +180,12 @@ def conflict(slug: str, pitch_id: int):
     pitch = services.get_pitch_for_judge_or_404(event, pitch_id, current_user)
     form = ConflictForm()
     if form.validate_on_submit():
-        services.declare_conflict(current_user, event, pitch, form.reason.data)
+        try:
+            services.declare_conflict(current_user, event, pitch, form.reason.data)
+        except event_services.EventError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return redirect(url_for("judging.scorecard", slug=slug, pitch_id=pitch_id))
         db.session.commit()
         flash(
             f"Conflict declared. {pitch.team.name} is no longer in your list, and any "
@@ -189,7 +207,8 @@ def results(slug: str):
         results=services.compute_results(event),
         progress=services.progress_by_judge(event),
         form=ActionForm(),
-        can_publish=event.phase == EventPhase.MODERATION,
+        can_publish=event.phase == EventPhase.MODERATION
+        and event.moderation_locked_at is not None,
     )
 
 

@@ -12,7 +12,15 @@ from auth.models import User
 from events import services as event_services
 from events.models import Criterion, Event, EventPhase, PanelMember
 from extensions import db, utcnow
-from judging import scoring
+from judging import live, scoring
+from judging.conflicts import (
+    automatic_conflicts,
+    conflicted_pitch_ids,
+    declared_conflicts,
+    excluded_pairs,
+    organiser_conflicts,
+    organiser_reason,
+)
 from judging.models import (
     ConflictDeclaration,
     Mark,
@@ -21,7 +29,7 @@ from judging.models import (
     ScoreSubmission,
 )
 from pitches import services as pitch_services
-from pitches.models import Pitch, PitchStatus, Team, TeamMember
+from pitches.models import Pitch, PitchStatus, Team
 
 
 class JudgingError(Exception):
@@ -47,53 +55,6 @@ def rubric_for(event: Event) -> scoring.Rubric:
 # --- conflicts -------------------------------------------------------------------------
 
 
-def automatic_conflicts(event: Event) -> set[tuple[int, int]]:
-    """Return (pitch_id, judge_id) pairs where a judge is a member of the pitch's team."""
-    rows = db.session.execute(
-        select(Pitch.id, TeamMember.user_id)
-        .join(Team, Team.id == Pitch.team_id)
-        .join(TeamMember, TeamMember.team_id == Team.id)
-        .join(
-            PanelMember,
-            (PanelMember.user_id == TeamMember.user_id)
-            & (PanelMember.event_id == event.id),
-        )
-        .where(Pitch.event_id == event.id)
-    )
-    return {(pitch_id, user_id) for pitch_id, user_id in rows}
-
-
-def declared_conflicts(event: Event) -> list[ConflictDeclaration]:
-    """Return every conflict declared for the event's pitches."""
-    return list(
-        db.session.scalars(
-            select(ConflictDeclaration)
-            .join(Pitch, Pitch.id == ConflictDeclaration.pitch_id)
-            .where(Pitch.event_id == event.id)
-            .order_by(ConflictDeclaration.declared_at)
-        )
-    )
-
-
-def conflicted_pitch_ids(event: Event, judge: User) -> set[int]:
-    """Return the pitches this judge may not see or score (declared or automatic)."""
-    declared = set(
-        db.session.scalars(
-            select(ConflictDeclaration.pitch_id)
-            .join(Pitch, Pitch.id == ConflictDeclaration.pitch_id)
-            .where(Pitch.event_id == event.id, ConflictDeclaration.judge_id == judge.id)
-        )
-    )
-    automatic = set(
-        db.session.scalars(
-            select(Pitch.id)
-            .join(TeamMember, TeamMember.team_id == Pitch.team_id)
-            .where(Pitch.event_id == event.id, TeamMember.user_id == judge.id)
-        )
-    )
-    return declared | automatic
-
-
 def declare_conflict(judge: User, event: Event, pitch: Pitch, reason: str) -> None:
     """Record the judge's conflict with a pitch; from now on it is hidden from them.
 
@@ -102,7 +63,8 @@ def declare_conflict(judge: User, event: Event, pitch: Pitch, reason: str) -> No
     reason = reason.strip()
     if not reason:
         raise JudgingError("Say briefly why you have a conflict of interest")
-    event_services.lock_event(event)
+    event = event_services.lock_event(event)
+    event_services.require_unlocked(event, action="declare a conflict of interest")
     existing = db.session.scalar(
         select(ConflictDeclaration).where(
             ConflictDeclaration.pitch_id == pitch.id,
@@ -195,8 +157,16 @@ def get_scorecard(pitch: Pitch, judge: User) -> Scorecard | None:
 
 
 def can_score(event: Event) -> bool:
-    """Whether scorecards may be written or revised (only while judging is open)."""
-    return event.phase == EventPhase.JUDGING
+    """Whether scorecards may be written or revised: while judging is open, and during
+    moderation (with a reason) until the chair locks it."""
+    return event.phase == EventPhase.JUDGING or (
+        event.phase == EventPhase.MODERATION and event.moderation_locked_at is None
+    )
+
+
+def needs_reason(event: Event) -> bool:
+    """Whether a score change must give a reason (during moderation, domain 4.4 rule 6)."""
+    return event.phase == EventPhase.MODERATION
 
 
 @dataclass(frozen=True)
@@ -206,6 +176,7 @@ class ScoreInput:
     recommendation: Recommendation | None
     submission_key: str
     base_revision: int  # 0 for a new scorecard
+    reason: str = ""  # required during moderation
 
 
 @dataclass(frozen=True)
@@ -223,15 +194,19 @@ def record_scorecard(
     The event row is locked first, so the phase check and the write share one transaction
     (R-06). A submission key already applied is answered without writing again, and an
     edit based on an older revision is refused, so a late retry never overwrites a newer
-    edit (R-42).
+    edit (R-42). During moderation a change needs a reason, is audited as
+    "score.revised_in_moderation" with the old and new marks, and is refused once the
+    chair has locked moderation.
 
-    :raises EventError: if judging is not open.
-    :raises JudgingError: if a mark or the feedback is invalid.
+    :raises EventError: if judging is not open, or moderation is locked.
+    :raises JudgingError: if a mark, the feedback or the reason is missing or invalid.
     :raises StaleRevision: if the scorecard changed since the client loaded it.
     """
     event = event_services.require_phase(
-        event, EventPhase.JUDGING, action="score pitches"
+        event, EventPhase.JUDGING, EventPhase.MODERATION, action="score pitches"
     )
+    event_services.require_unlocked(event, action="change scores")
+    moderating = event.phase == EventPhase.MODERATION
     # The routes already guard these; the service re-checks so no caller can bypass them.
     if pitch.event_id != event.id or pitch.status != PitchStatus.SUBMITTED:
         abort(404)
@@ -245,8 +220,15 @@ def record_scorecard(
         if done.judge_id != judge.id or card is None or card.pitch_id != pitch.id:
             raise JudgingError("This submission key has already been used")
         return SaveOutcome(card, True, card.updated_at)
+    if not moderating and live.is_locked(pitch):  # moderation has its own rules
+        raise event_services.EventError(
+            "The chair has locked this pitch: its scores can no longer change"
+        )
     if pitch.id in conflicted_pitch_ids(event, judge):
         abort(404)
+    reason = data.reason.strip()[:500]
+    if moderating and not reason:
+        raise JudgingError("Give a reason for changing your scores during moderation")
     try:
         scoring.validate_marks(data.marks, rubric_for(event))
     except scoring.ScoringError as error:
@@ -295,7 +277,7 @@ def record_scorecard(
         )
     )
     audit.record(
-        "score.saved",
+        "score.revised_in_moderation" if moderating else "score.saved",
         actor=judge,
         event_id=event.id,
         target=card,
@@ -303,6 +285,7 @@ def record_scorecard(
         revision=card.revision,
         old={str(k): v for k, v in sorted(old.items())},
         new={str(k): v for k, v in sorted(data.marks.items())},
+        **({"reason": reason} if moderating else {}),
     )
     return SaveOutcome(card, False, now)
 
@@ -364,7 +347,9 @@ def compute_results(event: Event) -> Results:
     cards = [scoring.Card(p, j, m) for (p, j), m in marks.items() if p in by_id]
     declared = declared_conflicts(event)
     automatic = automatic_conflicts(event)
-    pairs = {(c.pitch_id, c.judge_id) for c in declared} | automatic
+    decided = organiser_conflicts(event)
+    noted = {(c.pitch_id, c.judge_id) for c in declared} | automatic
+    pairs = noted | {(d.pitch_id, d.judge_id) for d in decided}
     rubric = rubric_for(event)
     ranked = scoring.compute_results(list(by_id), cards, rubric, pairs)
     judges = tuple(event_services.list_panel(event))
@@ -384,6 +369,16 @@ def compute_results(event: Event) -> Results:
         for p, j in sorted(automatic - {(c.pitch_id, c.judge_id) for c in declared})
         if p in by_id and j in users
     ]
+    notes += [
+        ConflictNote(
+            by_id[d.pitch_id],
+            users.get(d.judge_id) or db.session.get(User, d.judge_id),
+            organiser_reason(d.organisation),
+            False,
+        )
+        for d in decided
+        if d.pitch_id in by_id and (d.pitch_id, d.judge_id) not in noted
+    ]
     return Results(
         event=event,
         criteria=tuple(event.criteria),
@@ -401,8 +396,14 @@ def compute_results(event: Event) -> Results:
 def publish_results(user: User, event: Event) -> None:
     """Publish the results: the event moves from moderation to published (R-07).
 
-    :raises EventError: if the event is not in moderation.
+    :raises EventError: if the event is not in moderation, or the chair has not yet
+        locked moderation (domain 4.4 rule 10).
     """
+    locked = event_services.lock_event(event)
+    if locked.phase == EventPhase.MODERATION and locked.moderation_locked_at is None:
+        raise event_services.EventError(
+            "The panel chair must lock moderation before the results can be published"
+        )
     event_services.change_phase(user, event, EventPhase.PUBLISHED)
     audit.record("results.published", actor=user, event_id=event.id, target=event)
 
@@ -410,8 +411,7 @@ def publish_results(user: User, event: Event) -> None:
 def progress_by_judge(event: Event) -> list[tuple[PanelMember, int, int]]:
     """Return (judge, scored, to score) for each judge, leaving out their conflicts."""
     pitch_ids = {p.id for p in pitch_services.list_submitted_pitches(event)}
-    declared = {(c.pitch_id, c.judge_id) for c in declared_conflicts(event)}
-    conflicts = declared | automatic_conflicts(event)
+    conflicts = excluded_pairs(event)
     scored = {
         (pitch_id, judge_id)
         for pitch_id, judge_id in db.session.execute(

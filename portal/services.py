@@ -9,6 +9,7 @@ from auth.models import User
 from events import services as event_services
 from events.models import Event, EventOrganiser, EventPhase, PanelMember
 from extensions import db
+from judging import live
 from judging import services as judging_services
 from judging.models import Scorecard
 from pitches import services as pitch_services
@@ -103,9 +104,12 @@ def organiser_overview(event: Event) -> Overview:
 def public_page(event: Event) -> dict:
     """Return what the public event page shows; ranks only once results are published."""
     published = event.phase == EventPhase.PUBLISHED
+    session = live.current_session(event)
     return {
         "event": event,
         "problems": pitch_services.list_problems(event),
         "results": judging_services.compute_results(event) if published else None,
         "tie_break": event_services.tie_break_chain(event),
+        "running_order": live.state(event).order if session.order_published_at else (),
+        "order_seed": session.order_seed if session.order_published_at else None,
     }

@@ -42,6 +42,10 @@ PUBLIC_ALLOWLIST = {
     "portal.detail",
     "pitches.problems",
     "pitches.problem",
+    # The projector screen and its feed: 404 until the running order is published, and
+    # they never show scores or judges (tests/judging/test_live.py).
+    "live.screen",
+    "live.state_json",
 }
 
 ROLES = (

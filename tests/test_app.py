@@ -235,6 +235,7 @@ def test_r20_every_post_endpoint_refuses_a_missing_token(csrf_app):
             "member_id": team.members[0].id,
             "invitation_id": 1,
             "token": "token",
+            "stage": "pitch",
         }
         before = _row_counts()
     rules = [r for r in csrf_app.url_map.iter_rules() if "POST" in r.methods]

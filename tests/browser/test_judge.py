@@ -90,7 +90,7 @@ def test_judge_scores_a_pitch(browse, arrange, live_server):
     for link in page.locator(".app-queue-link").all():
         assert link.bounding_box()["height"] >= 44  # a judge's fingertip
 
-    page.get_by_role("link", name="Sip Smart").click()
+    page.get_by_role("link", name="Sip Smart", exact=True).click()
     expect(page).to_have_url(re.compile(rf"/judge/pitches/{pitch_id}$"))
     browse.check()
     html = page.content()

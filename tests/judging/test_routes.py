@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from auth.models import AuditEntry, User
 from events.models import Event, EventPhase
-from extensions import db
+from extensions import db, utcnow
 from judging.models import ConflictDeclaration, Mark, Scorecard, ScoreSubmission
 from pitches.models import Pitch
 from tests.factories import (
@@ -371,9 +371,11 @@ def test_r42_another_judges_submission_key_is_refused(app, final):
 # --- the judging phase: R-06 -----------------------------------------------------------
 
 
+# Moderation allows revisions with a reason until the chair locks it: see
+# tests/judging/test_moderation.py.
 @pytest.mark.parametrize(
     "phase",
-    [EventPhase.SUBMISSIONS_CLOSED, EventPhase.MODERATION, EventPhase.PUBLISHED],
+    [EventPhase.SUBMISSIONS_CLOSED, EventPhase.PUBLISHED],
 )
 def test_r06_scoring_outside_judging_refused_and_nothing_stored(app, final, phase):
     # Arrange
@@ -397,10 +399,12 @@ def test_r06_saved_scores_cannot_change_after_judging_closes(app, final):
     client.post(_url(final), data=_form(final))
     with app.app_context():
         _event().phase = EventPhase.MODERATION
+        _event().moderation_locked_at = utcnow()
         db.session.commit()
 
-    # Act
-    response = client.post(_url(final), data=_form(final, [5] * 7, base_revision="1"))
+    # Act: even with a reason, a locked moderation refuses every change
+    data = _form(final, [5] * 7, base_revision="1") | {"reason": "Changed my mind"}
+    response = client.post(_url(final), data=data)
 
     # Assert
     assert response.status_code == 409
@@ -602,9 +606,10 @@ def test_r05_nobody_else_sees_scores_before_publication(app, scored, phase):
 
 
 def test_r05_judge_sees_only_own_marks_on_a_scorecard(app, scored):
-    # Arrange: in moderation the scorecard page lists the judge's saved marks
+    # Arrange: once moderation is locked the scorecard page lists the judge's saved marks
     with app.app_context():
         _event().phase = EventPhase.MODERATION
+        _event().moderation_locked_at = utcnow()
         db.session.commit()
     judge2 = _client_for(app, scored["judge2"])
 
@@ -628,8 +633,10 @@ def test_r05_judge_sees_only_own_marks_on_a_scorecard(app, scored):
 
 
 def _to_moderation(app) -> None:
+    """Move to moderation and lock it, as the chair does before publication."""
     with app.app_context():
         _event().phase = EventPhase.MODERATION
+        _event().moderation_locked_at = utcnow()
         db.session.commit()
 
 

@@ -11,7 +11,7 @@ from werkzeug.exceptions import NotFound
 from auth.models import AuditEntry
 from events.models import Event, EventPhase
 from events.services import EventError
-from extensions import db
+from extensions import db, utcnow
 from judging import services
 from judging.models import Mark, Recommendation, Scorecard, ScoreSubmission
 from pitches.models import Background, Pitch, TeamMember
@@ -365,9 +365,10 @@ def test_stale_revision_is_a_judging_error():
     assert issubclass(services.StaleRevision, services.JudgingError)
 
 
+# Moderation allows revisions with a reason: see tests/judging/test_moderation.py.
 @pytest.mark.parametrize(
     "phase",
-    [p for p in EventPhase if p != P.JUDGING],
+    [p for p in EventPhase if p not in (P.JUDGING, P.MODERATION)],
     ids=lambda p: p.value,
 )
 def test_record_scorecard_outside_judging_refused(app, phase):
@@ -786,6 +787,7 @@ def test_publish_results_from_moderation_publishes_and_audits(app):
     with app.app_context():
         organiser = make_user()
         event = make_event(organiser, phase=P.MODERATION)
+        event.moderation_locked_at = utcnow()  # the chair's lock (domain 4.4 rule 10)
 
         services.publish_results(organiser, event)
         db.session.flush()
