@@ -1,10 +1,13 @@
 """The judge's queue and scorecards, conflicts, and the organiser's results and PDF."""
 
+from dataclasses import dataclass
 from io import BytesIO
 
 from flask import (
     Blueprint,
+    current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -13,6 +16,7 @@ from flask import (
 )
 from flask_login import current_user, fresh_login_required
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import NotFound
 
 from auth import audit
@@ -91,26 +95,19 @@ def scorecard(slug: str, pitch_id: int):
     card = services.get_scorecard(pitch, current_user)
     form = _scorecard_form(event, card, from_request=request.method == "POST")
     status = 200
-    if request.method == "POST" and form.validate():
-        try:
-            outcome = services.record_scorecard(
-                current_user, event, pitch, _score_input(form)
-            )
-        except services.StaleRevision as error:
-            db.session.rollback()
-            flash(str(error), "error")
-            card = services.get_scorecard(pitch, current_user)
-            form, status = _scorecard_form(event, card, from_request=False), 409
-        except (services.JudgingError, event_services.EventError) as error:
-            db.session.rollback()
-            flash(str(error), "error")
-            status = 409 if isinstance(error, event_services.EventError) else 400
-        else:
-            db.session.commit()
-            flash(london_time(outcome.saved_at), "saved")
+    if request.method == "POST":
+        attempt = _attempt_save(event, pitch, form)
+        if _wants_json():
+            return _attempt_json(attempt, form)
+        if attempt.outcome is not None:
+            flash(london_time(attempt.outcome.saved_at), "saved")
             return redirect(url_for("judging.scorecard", slug=slug, pitch_id=pitch_id))
-    elif request.method == "POST":
-        status = 400
+        if attempt.message:
+            flash(attempt.message, "error")
+        if attempt.stale:
+            card = services.get_scorecard(pitch, current_user)
+            form = _scorecard_form(event, card, from_request=False)
+        status = attempt.status
     return render_template(
         "judging/scorecard.html",
         event=event,
@@ -120,6 +117,62 @@ def scorecard(slug: str, pitch_id: int):
         can_score=services.can_score(event),
         queue=services.judge_queue(event, current_user),
     ), status
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    status: int
+    outcome: services.SaveOutcome | None = None
+    message: str | None = None
+    stale: bool = False
+
+
+def _attempt_save(event, pitch, form) -> _Attempt:
+    """Validate and record a posted scorecard; commit on success, roll back otherwise."""
+    if not form.validate():
+        return _Attempt(400)
+    try:
+        outcome = services.record_scorecard(
+            current_user, event, pitch, _score_input(form)
+        )
+    except services.StaleRevision as error:
+        db.session.rollback()
+        return _Attempt(409, message=str(error), stale=True)
+    except (services.JudgingError, event_services.EventError) as error:
+        db.session.rollback()
+        refused = isinstance(error, event_services.EventError)
+        return _Attempt(409 if refused else 400, message=str(error))
+    except OperationalError:
+        # SQLite busy past its timeout, or the disk full: nothing was saved (R-46).
+        db.session.rollback()
+        current_app.logger.exception("scorecard not saved")
+        return _Attempt(503, message="Not saved: the server is busy. Try again.")
+    db.session.commit()
+    return _Attempt(200, outcome=outcome)
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == (
+        "application/json"
+    )
+
+
+def _attempt_json(attempt: _Attempt, form):
+    """Answer the tablet's background save (static/js/scorecard.js) in JSON."""
+    if attempt.outcome is not None:
+        card = attempt.outcome.scorecard
+        return jsonify(
+            status="saved",
+            saved_at=london_time(attempt.outcome.saved_at),
+            revision=card.revision,
+            replayed=attempt.outcome.replayed,
+        )
+    kind = {400: "invalid", 409: "stale" if attempt.stale else "refused", 503: "busy"}
+    errors = {name: messages for name, messages in form.errors.items()}
+    message = attempt.message or "Check the scorecard: something is missing or invalid"
+    return jsonify(
+        status=kind.get(attempt.status, "error"), message=message, errors=errors
+    ), attempt.status
 
 
 @bp.errorhandler(CSRFError)

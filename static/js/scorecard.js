@@ -19,6 +19,7 @@ const newKey = () =>
   (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`.replace(".", "-"));
 
 const form = document.querySelector("form[data-offline-scorecard]");
+const pathOf = (element) => new URL(element.action, window.location.href).pathname;
 const status = document.querySelector("[data-sync-status]");
 
 const say = (text, kind) => {
@@ -36,7 +37,8 @@ const markQueue = () => {
   const count = document.querySelector("[data-waiting-count]");
   if (count) {
     count.hidden = waiting.size === 0;
-    count.textContent = `${waiting.size} scorecard${waiting.size === 1 ? " is" : "s are"} waiting on this tablet. They will be sent when the connection returns.`;
+    const text = count.querySelector("[data-waiting-text]") || count;
+    text.textContent = `${waiting.size} scorecard${waiting.size === 1 ? " is" : "s are"} saved on this tablet but not yet on the server. They will be sent when the connection returns: keep this page open.`;
   }
 };
 
@@ -74,7 +76,7 @@ const sync = async () => {
       if (result.status === 503 || result.status === 429) break;
       items = readOutbox().filter((other) => other.key !== item.key);
       writeOutbox(items);
-      if (form && form.action === item.url) {
+      if (form && pathOf(form) === item.url) {
         if (result.status === 200) {
           form.elements.base_revision.value = String(result.data.revision);
           say(`Saved at ${result.data.saved_at}`, "saved");
@@ -93,7 +95,7 @@ if (form) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const body = new URLSearchParams(new FormData(form));
-    const item = { url: form.action, key: form.elements.submission_key.value, body: body.toString() };
+    const item = { url: pathOf(form), key: form.elements.submission_key.value, body: body.toString() };
     const queued = readOutbox().filter((other) => other.url === item.url);
     // A second edit made offline follows the first: it builds on the revision the first
     // will create once it is sent.
@@ -117,6 +119,9 @@ if (form) {
       form.elements.base_revision.value = String(result.data.revision);
       form.elements.submission_key.value = newKey();
       say(`Saved at ${result.data.saved_at}`, "saved");
+      // Reload what the server now holds: progress, highlights and the button label.
+      window.location.assign(pathOf(form));
+      return;
     } else if (result.status === 503) {
       writeOutbox([...readOutbox(), item]);
       form.elements.submission_key.value = newKey();

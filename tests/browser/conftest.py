@@ -238,7 +238,9 @@ def browse(page: Page, request, viewport) -> Browse:
             helper.problems.append(f"console error on {page.url}: {text}")
 
     def on_response(response: Response) -> None:
-        if response.request.resource_type != "document" and response.status >= 400:
+        # Documents and the app's own fetch() calls answer 4xx on purpose (form errors).
+        kind = response.request.resource_type
+        if kind not in ("document", "fetch", "xhr") and response.status >= 400:
             helper.problems.append(f"{response.status} for {response.url}")
 
     def on_request_failed(request: Request) -> None:
