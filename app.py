@@ -117,9 +117,12 @@ def register_blueprints(app: Flask) -> None:
     from auth import policy
     from auth.routes import bp as auth_bp
     from events.routes import bp as events_bp
+    from judging.assignment_routes import bp as assignment_bp
     from judging.conflict_routes import bp as conflicts_bp
     from judging.live_routes import bp as live_bp
     from judging.moderation_routes import bp as moderation_bp
+    from judging.paper_routes import bp as paper_bp
+    from judging.practice_routes import bp as practice_bp
     from judging.routes import bp as judging_bp
     from pitches.routes import bp as pitches_bp
     from pitches.services import event_roles
@@ -131,8 +134,11 @@ def register_blueprints(app: Flask) -> None:
         pitches_bp,
         judging_bp,
         conflicts_bp,
+        assignment_bp,
         moderation_bp,
+        practice_bp,
         live_bp,
+        paper_bp,
         portal_bp,
     ):
         app.register_blueprint(blueprint)
@@ -161,10 +167,12 @@ def register_cli(app: Flask) -> None:
     from auth.cli import create_organiser
     from demo.cli import cli as demo_cli
     from judging.cli import cli as results_cli
+    from judging.paper_cli import cli as paper_cli
 
     app.cli.add_command(create_organiser)
     app.cli.add_command(demo_cli)
     app.cli.add_command(results_cli)
+    app.cli.add_command(paper_cli)
 
 
 def _content_security_policy(nonce: str) -> str:

@@ -81,6 +81,12 @@ class _Accounts:
         return self.by_name[name]
 
 
+CONDITIONS = (
+    "Release after a DPIA and clinical-safety officer review, with the care-home "
+    "manager's sign-off."
+)
+
+
 def _feedback(marks: dict[str, int], names: dict[str, str]) -> str:
     best = max(marks, key=lambda c: (marks[c], c))
     worst = min(marks, key=lambda c: (marks[c], c))
@@ -262,6 +268,9 @@ def _load_scores(event, teams, judges, d0) -> None:
             judge_id=judges[judge_code].id,
             feedback=_feedback(marks, names),
             recommendation=_recommendation(weighted),
+            conditions=CONDITIONS
+            if _recommendation(weighted) == Recommendation.FUND_WITH_CONDITIONS
+            else "",
             revision=1,
             submitted_at=at,
             updated_at=at,

@@ -9,6 +9,20 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from extensions import db, utcnow
 
 
+class AssignmentMode(enum.Enum):
+    """Who scores what: every judge every pitch, or k judges per pitch (issue 3)."""
+
+    PANEL = "panel"
+    SPLIT = "split"
+
+    @property
+    def label(self) -> str:
+        return {
+            "panel": "Panel: every judge scores every pitch",
+            "split": "Split: each pitch gets a set number of judges",
+        }[self.value]
+
+
 class EventType(enum.Enum):
     HACKATHON = "hackathon"
     DRAGONS_DEN = "dragons_den"
@@ -67,6 +81,8 @@ class Event(db.Model):
         CheckConstraint("pot_pounds >= 0", name="pot_not_negative"),
         CheckConstraint("cap_pounds >= 0", name="cap_not_negative"),
         CheckConstraint("scale_min < scale_max", name="scale_order"),
+        CheckConstraint("judges_per_pitch >= 1", name="judges_per_pitch_positive"),
+        CheckConstraint("max_pitches_per_judge >= 1", name="max_pitches_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,6 +108,17 @@ class Event(db.Model):
     moderation_locked_at: Mapped[datetime | None]
     # Blind judging: judges see no team member names or organisations.
     is_blind: Mapped[bool] = mapped_column(default=False)
+    # Judge assignment (issue 3): panel = every judge scores every pitch; split = each
+    # pitch gets judges_per_pitch judges, at most max_pitches_per_judge each, drawn with
+    # the recorded assignment_seed (judging/assignment.py).
+    assignment_mode: Mapped[AssignmentMode] = mapped_column(
+        enum_column(AssignmentMode, "assignment_mode"),
+        default=AssignmentMode.PANEL,
+        server_default=AssignmentMode.PANEL.value,
+    )
+    judges_per_pitch: Mapped[int | None]
+    max_pitches_per_judge: Mapped[int | None]
+    assignment_seed: Mapped[str | None] = mapped_column(String(32))
 
     criteria: Mapped[list["Criterion"]] = relationship(
         back_populates="event",
@@ -137,6 +164,9 @@ class PanelMember(db.Model):
     organisation: Mapped[str] = mapped_column(String(120), default="")
     interests: Mapped[str] = mapped_column(Text, default="")
     declared_at: Mapped[datetime | None]
+    # Set when the organiser records that the judge dropped out of a split event: their
+    # pitches were redistributed and they get none in later redistributions.
+    dropped_out_at: Mapped[datetime | None]
 
     user = relationship("User")
 

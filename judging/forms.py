@@ -4,12 +4,19 @@ import re
 import uuid
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, StringField, TextAreaField
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    RadioField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     AnyOf,
     DataRequired,
     Length,
+    NumberRange,
     Optional,
     Regexp,
     ValidationError,
@@ -36,6 +43,20 @@ class ScorecardBase(FlaskForm):
         choices=enum_choices(Recommendation),
         validators=[Optional()],
     )
+    conditions = TextAreaField(
+        "Conditions (if you recommend funding with conditions)",
+        description="What the team must do before or while it is funded. Organisers "
+        "see this without your name.",
+        filters=[clean_filter],
+        validators=[Length(max=2000)],
+    )
+    private_notes = TextAreaField(
+        "Private notes (only you can see these)",
+        description="Reminders for the panel discussion. Nobody else sees them: not "
+        "the organisers, the other judges or the team.",
+        filters=[clean_filter],
+        validators=[Length(max=3000)],
+    )
     submission_key = HiddenField()
     base_revision = HiddenField()
 
@@ -44,6 +65,13 @@ class ScorecardBase(FlaskForm):
     def validate_submission_key(self, field) -> None:
         if not _KEY.match(field.data or ""):
             raise ValidationError("This form is out of date. Reload the page")
+
+    def validate_conditions(self, field) -> None:
+        if (
+            self.recommendation.data == Recommendation.FUND_WITH_CONDITIONS.value
+            and not (field.data or "").strip()
+        ):
+            raise ValidationError("Write the conditions of your recommendation")
 
     def validate_base_revision(self, field) -> None:
         if not _ASCII_INT.match(field.data or ""):
@@ -143,3 +171,55 @@ class ConflictDecisionForm(FlaskForm):
     decision = HiddenField(
         validators=[DataRequired(), AnyOf(["conflicted", "not_conflict"])]
     )
+
+
+# --- judge assignment (issue 3) -----------------------------------------------------------
+
+
+class AssignmentSettingsForm(FlaskForm):
+    """The organiser's choice of assignment mode, judges per pitch and cap per judge."""
+
+    mode = RadioField(
+        "How are pitches shared among judges?",
+        choices=[
+            SelectChoice("panel", "Panel: every judge scores every pitch"),
+            SelectChoice("split", "Split: each pitch gets a set number of judges"),
+        ],
+        validators=[DataRequired("Choose how pitches are shared among judges")],
+    )
+    judges_per_pitch = IntegerField(
+        "Judges per pitch (split mode)",
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=50, message="Enter a whole number from 1 to 50"),
+        ],
+    )
+    max_pitches_per_judge = IntegerField(
+        "Most pitches one judge scores (optional)",
+        description="Leave blank for no cap: pitches are still shared out evenly.",
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=500, message="Enter a whole number from 1 to 500"),
+        ],
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if ok and self.mode.data == "split" and not self.judges_per_pitch.data:
+            self.judges_per_pitch.errors = ["Enter how many judges score each pitch"]
+            ok = False
+        return ok
+
+
+class AssignmentPairForm(FlaskForm):
+    """Assign or unassign one judge on one pitch."""
+
+    pitch_id = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9]{1,18}$")])
+    judge_id = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9]{1,18}$")])
+    action = HiddenField(validators=[DataRequired(), AnyOf(["assign", "unassign"])])
+
+
+class AssignmentJudgeForm(FlaskForm):
+    """Name one judge (for "dropped out: redistribute")."""
+
+    judge_id = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9]{1,18}$")])

@@ -19,6 +19,7 @@ from auth.models import User
 from events import services as event_services
 from events.models import Event, EventPhase
 from extensions import db, utcnow
+from judging import assignment_service
 from judging.live_models import LiveSession, LiveStage, PitchSlot
 from judging.models import Scorecard
 from pitches import services as pitch_services
@@ -311,9 +312,11 @@ def judges_submitted(event: Event, pitch_id: int) -> list[tuple[str, bool]]:
             select(Scorecard.judge_id).where(Scorecard.pitch_id == pitch_id)
         )
     )
+    assigned = assignment_service.assigned_pairs(event)  # split mode: assigned only
     return [
         (m.user.display_name, m.user_id in done)
         for m in event_services.list_panel(event)
+        if assigned is None or (pitch_id, m.user_id) in assigned
     ]
 
 

@@ -46,6 +46,11 @@ class Scorecard(db.Model):
     recommendation: Mapped[Recommendation | None] = mapped_column(
         enum_column(Recommendation, "recommendation")
     )
+    # The judge's conditions when recommending "fund with conditions"; organisers see
+    # them on the results page without the judge's name.
+    conditions: Mapped[str] = mapped_column(Text, default="")
+    # Only the judge who wrote them ever sees these: never organisers, results or audit.
+    private_notes: Mapped[str] = mapped_column(Text, default="")
     # Bumped on every saved change; a client must name the revision it edited (R-42).
     revision: Mapped[int] = mapped_column(default=1)
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -139,3 +144,37 @@ class ConflictDecision(db.Model):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AssignmentSource(enum.Enum):
+    DRAW = "draw"
+    ORGANISER = "organiser"
+    REDISTRIBUTION = "redistribution"
+
+
+class JudgeAssignment(db.Model):
+    """In a split event, one judge assigned to score one pitch (issue 3, assignment).
+
+    Ignored in panel mode, where every judge scores every pitch.
+    """
+
+    __tablename__ = "judge_assignments"
+    __table_args__ = (UniqueConstraint("pitch_id", "judge_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    pitch_id: Mapped[int] = mapped_column(
+        ForeignKey("pitches.id", ondelete="CASCADE"), index=True
+    )
+    judge_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    assigned_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    source: Mapped[AssignmentSource] = mapped_column(
+        enum_column(AssignmentSource, "assignment_source")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -24,15 +24,18 @@ class PdfError(Exception):
     """The document could not be rendered in time or within its memory limit."""
 
 
-def html_to_pdf(html: str) -> bytes:
+def html_to_pdf(html: str, css: str | None = None) -> bytes:
     """Lay out app-built HTML as a PDF in a limited child process.
+
+    ``css`` is the stylesheet as a string; print.css when not given.
 
     :raises PdfError: if the HTML is too large, or rendering fails or runs out of time.
     """
     cfg = current_app.config
     if len(html.encode("utf-8")) > cfg["PDF_MAX_HTML_BYTES"]:
         raise PdfError("The document is too large to render")
-    payload = json.dumps({"html": html, "css": PRINT_CSS.read_text()}).encode("utf-8")
+    css = PRINT_CSS.read_text() if css is None else css
+    payload = json.dumps({"html": html, "css": css}).encode("utf-8")
     try:
         done = subprocess.run(  # noqa: S603 - fixed argv, no shell
             [

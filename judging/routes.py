@@ -5,6 +5,7 @@ from io import BytesIO
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     jsonify,
@@ -70,6 +71,8 @@ def _scorecard_form(event, card, *, from_request: bool):
             "recommendation": card.recommendation.value
             if card.recommendation
             else None,
+            "conditions": card.conditions,
+            "private_notes": card.private_notes,
         }
     return form_cls(data=data)
 
@@ -83,6 +86,8 @@ def _score_input(form) -> services.ScoreInput:
         submission_key=form.submission_key.data,
         base_revision=int(form.base_revision.data),
         reason=form.reason.data if "reason" in form else "",
+        conditions=form.conditions.data or "",
+        private_notes=form.private_notes.data or "",
     )
 
 
@@ -114,7 +119,7 @@ def scorecard(slug: str, pitch_id: int):
         pitch=pitch,
         card=card,
         form=form,
-        can_score=services.can_score(event),
+        can_score=services.can_score(event, pitch),
         queue=services.judge_queue(event, current_user),
     ), status
 
@@ -220,7 +225,7 @@ def scorecard_csrf_failure(error):
         pitch=pitch,
         card=services.get_scorecard(pitch, current_user),
         form=form,
-        can_score=services.can_score(event),
+        can_score=services.can_score(event, pitch),
         queue=services.judge_queue(event, current_user),
     ), 400
 
@@ -231,6 +236,8 @@ def conflict(slug: str, pitch_id: int):
     """Let a judge declare a conflict of interest; the pitch is then hidden from them."""
     event = event_services.get_event_or_404(slug)
     pitch = services.get_pitch_for_judge_or_404(event, pitch_id, current_user)
+    if pitch.is_practice:  # it never counts: there is nothing to be conflicted about
+        abort(404)
     form = ConflictForm()
     if form.validate_on_submit():
         try:
@@ -259,6 +266,7 @@ def results(slug: str):
         event=event,
         results=services.compute_results(event),
         progress=services.progress_by_judge(event),
+        conditions=services.conditions_by_pitch(event),
         form=ActionForm(),
         can_publish=event.phase == EventPhase.MODERATION
         and event.moderation_locked_at is not None,

@@ -12,7 +12,7 @@ from auth.models import User
 from events import services as event_services
 from events.models import Criterion, Event, EventPhase, PanelMember
 from extensions import db, utcnow
-from judging import live, scoring
+from judging import assignment_service, live, scoring
 from judging.conflicts import (
     automatic_conflicts,
     conflicted_pitch_ids,
@@ -91,13 +91,17 @@ def declare_conflict(judge: User, event: Event, pitch: Pitch, reason: str) -> No
 
 @dataclass(frozen=True)
 class QueueItem:
-    position: int
+    position: int  # 0 for a practice pitch, which has no place in the running order
     pitch: Pitch
     scorecard: Scorecard | None
 
     @property
     def scored(self) -> bool:
         return self.scorecard is not None
+
+    @property
+    def is_practice(self) -> bool:
+        return self.pitch.is_practice
 
 
 @dataclass(frozen=True)
@@ -107,16 +111,21 @@ class Queue:
 
     @property
     def scored(self) -> int:
-        return sum(1 for i in self.items if i.scored)
+        """Real pitches scored: a practice pitch never counts."""
+        return sum(1 for i in self.items if i.scored and not i.is_practice)
 
     @property
     def total(self) -> int:
-        return len(self.items)
+        return sum(1 for i in self.items if not i.is_practice)
 
 
 def judge_queue(event: Event, judge: User) -> Queue:
-    """Return the judge's pitches in running order with their own scorecards."""
-    pitches = pitch_services.list_submitted_pitches(event)
+    """Return the judge's pitches in running order with their own scorecards; practice
+    pitches come first."""
+    pitches = pitch_services.list_submitted_pitches(event, practice=True)
+    assigned = assignment_service.assigned_pitch_ids(event, judge)  # None: panel mode
+    if assigned is not None:
+        pitches = [p for p in pitches if p.is_practice or p.id in assigned]
     hidden = conflicted_pitch_ids(event, judge)
     mine = {
         card.pitch_id: card
@@ -127,8 +136,10 @@ def judge_queue(event: Event, judge: User) -> Queue:
         )
     }
     visible = [p for p in pitches if p.id not in hidden]
-    items = tuple(
-        QueueItem(n, p, mine.get(p.id)) for n, p in enumerate(visible, start=1)
+    practice = [p for p in visible if p.is_practice]
+    real = [p for p in visible if not p.is_practice]
+    items = tuple(QueueItem(0, p, mine.get(p.id)) for p in practice) + tuple(
+        QueueItem(n, p, mine.get(p.id)) for n, p in enumerate(real, start=1)
     )
     return Queue(items, conflicted=len(pitches) - len(visible))
 
@@ -144,6 +155,8 @@ def get_pitch_for_judge_or_404(event: Event, pitch_id: int, judge: User) -> Pitc
         event, judge
     ):
         abort(404)
+    if not assignment_service.may_judge(event, judge, pitch):  # split mode
+        abort(404)
     return pitch
 
 
@@ -156,9 +169,15 @@ def get_scorecard(pitch: Pitch, judge: User) -> Scorecard | None:
     )
 
 
-def can_score(event: Event) -> bool:
+PRACTICE_PHASES = (EventPhase.SUBMISSIONS_CLOSED, EventPhase.JUDGING)
+
+
+def can_score(event: Event, pitch: Pitch | None = None) -> bool:
     """Whether scorecards may be written or revised: while judging is open, and during
-    moderation (with a reason) until the chair locks it."""
+    moderation (with a reason) until the chair locks it. A practice pitch may be scored
+    once submissions close and until judging ends, so judges calibrate first."""
+    if pitch is not None and pitch.is_practice:
+        return event.phase in PRACTICE_PHASES
     return event.phase == EventPhase.JUDGING or (
         event.phase == EventPhase.MODERATION and event.moderation_locked_at is None
     )
@@ -177,6 +196,8 @@ class ScoreInput:
     submission_key: str
     base_revision: int  # 0 for a new scorecard
     reason: str = ""  # required during moderation
+    conditions: str = ""  # required when recommending "fund with conditions"
+    private_notes: str = ""  # only ever shown to the judge who wrote them
 
 
 @dataclass(frozen=True)
@@ -202,15 +223,20 @@ def record_scorecard(
     :raises JudgingError: if a mark, the feedback or the reason is missing or invalid.
     :raises StaleRevision: if the scorecard changed since the client loaded it.
     """
-    event = event_services.require_phase(
-        event, EventPhase.JUDGING, EventPhase.MODERATION, action="score pitches"
+    phases = (
+        PRACTICE_PHASES
+        if pitch.is_practice
+        else (EventPhase.JUDGING, EventPhase.MODERATION)
     )
+    event = event_services.require_phase(event, *phases, action="score pitches")
     event_services.require_unlocked(event, action="change scores")
     moderating = event.phase == EventPhase.MODERATION
     # The routes already guard these; the service re-checks so no caller can bypass them.
     if pitch.event_id != event.id or pitch.status != PitchStatus.SUBMITTED:
         abort(404)
     if event_services.get_panel_member(event, judge) is None:
+        abort(404)
+    if not assignment_service.may_judge(event, judge, pitch):  # split mode
         abort(404)
     done = db.session.scalar(
         select(ScoreSubmission).where(ScoreSubmission.key == data.submission_key)
@@ -235,6 +261,10 @@ def record_scorecard(
         raise JudgingError(str(error)) from None
     if not data.feedback.strip():
         raise JudgingError("Write feedback for the team")
+    with_conditions = data.recommendation == Recommendation.FUND_WITH_CONDITIONS
+    conditions = data.conditions.strip() if with_conditions else ""
+    if with_conditions and not conditions:
+        raise JudgingError("Write the conditions of your recommendation")
     card = db.session.scalar(
         select(Scorecard)
         .where(Scorecard.pitch_id == pitch.id, Scorecard.judge_id == judge.id)
@@ -260,6 +290,8 @@ def record_scorecard(
         data.recommendation,
         now,
     )
+    # The audit entry below records marks only: private notes never leave the card.
+    card.conditions, card.private_notes = conditions, data.private_notes.strip()
     by_criterion = {m.criterion_id: m for m in card.marks}
     for criterion_id, value in data.marks.items():
         if criterion_id in by_criterion:
@@ -345,6 +377,8 @@ def compute_results(event: Event) -> Results:
     for pitch_id, judge_id, criterion_id, value in rows:
         marks.setdefault((pitch_id, judge_id), {})[criterion_id] = value
     cards = [scoring.Card(p, j, m) for (p, j), m in marks.items() if p in by_id]
+    # Split mode: only the cards of assigned pairs count (issue 3, assignment).
+    cards = assignment_service.counted_cards(event, cards)
     declared = declared_conflicts(event)
     automatic = automatic_conflicts(event)
     decided = organiser_conflicts(event)
@@ -420,9 +454,36 @@ def progress_by_judge(event: Event) -> list[tuple[PanelMember, int, int]]:
             .where(Pitch.event_id == event.id)
         )
     }
+    assigned = assignment_service.assigned_pairs(event)  # None: panel mode
     out = []
     for member in event_services.list_panel(event):
-        mine = {p for p in pitch_ids if (p, member.user_id) not in conflicts}
+        mine = {
+            p
+            for p in pitch_ids
+            if (p, member.user_id) not in conflicts
+            and (assigned is None or (p, member.user_id) in assigned)
+        }
         done = sum(1 for p in mine if (p, member.user_id) in scored)
         out.append((member, done, len(mine)))
+    return out
+
+
+def conditions_by_pitch(event: Event) -> dict[int, list[str]]:
+    """Return {pitch id: conditions} from the counted "fund with conditions" scorecards,
+    without the judges' names, for the organisers' results page."""
+    pitch_ids = {p.id for p in pitch_services.list_submitted_pitches(event)}
+    conflicts = excluded_pairs(event)
+    out: dict[int, list[str]] = {}
+    for pitch_id, judge_id, text in db.session.execute(
+        select(Scorecard.pitch_id, Scorecard.judge_id, Scorecard.conditions)
+        .join(Pitch, Pitch.id == Scorecard.pitch_id)
+        .where(
+            Pitch.event_id == event.id,
+            Scorecard.recommendation == Recommendation.FUND_WITH_CONDITIONS,
+            Scorecard.conditions != "",
+        )
+        .order_by(Scorecard.pitch_id, Scorecard.id)
+    ):
+        if pitch_id in pitch_ids and (pitch_id, judge_id) not in conflicts:
+            out.setdefault(pitch_id, []).append(text)
     return out

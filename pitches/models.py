@@ -229,6 +229,8 @@ class Pitch(db.Model):
         enum_column(PitchStatus, "pitch_status"), default=PitchStatus.DRAFT
     )
     running_order: Mapped[int | None]
+    # A calibration pitch judges score before the real ones; it never counts.
+    is_practice: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None]

@@ -258,13 +258,14 @@ def list_teams_for_user(event: Event, user: User) -> list[Team]:
 
 
 def list_teams(event: Event) -> list[Team]:
-    """Return every team of the event with members and pitch loaded."""
+    """Return every team of the event, but the practice pitch's, with members and pitch."""
     from sqlalchemy.orm import selectinload
 
     return list(
         db.session.scalars(
             select(Team)
-            .where(Team.event_id == event.id)
+            .outerjoin(Pitch, Pitch.team_id == Team.id)
+            .where(Team.event_id == event.id, Pitch.is_practice.is_not(True))
             .options(
                 selectinload(Team.members),
                 selectinload(Team.pitch),
@@ -416,16 +417,29 @@ def get_pitch_or_404(event: Event, pitch_id: int) -> Pitch:
     return pitch
 
 
-def list_submitted_pitches(event: Event) -> list[Pitch]:
-    """Return the event's submitted pitches in running order (then by team reference)."""
+def list_submitted_pitches(event: Event, *, practice: bool = False) -> list[Pitch]:
+    """Return the event's submitted pitches in running order (then by team reference).
+
+    Practice (calibration) pitches never count, so they are left out unless
+    ``practice`` is true; then they come first, as judges score them before the rest.
+    """
     from sqlalchemy.orm import selectinload
 
+    query = (
+        select(Pitch)
+        .join(Team, Team.id == Pitch.team_id)
+        .where(Pitch.event_id == event.id, Pitch.status == PitchStatus.SUBMITTED)
+        .options(selectinload(Pitch.team).selectinload(Team.members))
+    )
+    if not practice:
+        query = query.where(Pitch.is_practice.is_(False))
     return list(
         db.session.scalars(
-            select(Pitch)
-            .join(Team, Team.id == Pitch.team_id)
-            .where(Pitch.event_id == event.id, Pitch.status == PitchStatus.SUBMITTED)
-            .options(selectinload(Pitch.team).selectinload(Team.members))
-            .order_by(Pitch.running_order.is_(None), Pitch.running_order, Team.ref)
+            query.order_by(
+                Pitch.is_practice.desc(),
+                Pitch.running_order.is_(None),
+                Pitch.running_order,
+                Team.ref,
+            )
         )
     )

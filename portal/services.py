@@ -81,7 +81,9 @@ def organiser_overview(event: Event) -> Overview:
     problems = select(ProblemStatement.status).where(
         ProblemStatement.event_id == event.id
     )
-    pitches = select(Pitch.status).where(Pitch.event_id == event.id)
+    pitches = select(Pitch.status).where(
+        Pitch.event_id == event.id, Pitch.is_practice.is_(False)
+    )
     return Overview(
         problems_pending=count(
             problems.where(ProblemStatement.status == ProblemStatus.SUBMITTED)
@@ -89,14 +91,18 @@ def organiser_overview(event: Event) -> Overview:
         problems_approved=count(
             problems.where(ProblemStatement.status == ProblemStatus.APPROVED)
         ),
-        teams=count(select(Team.id).where(Team.event_id == event.id)),
+        teams=count(
+            select(Team.id)
+            .outerjoin(Pitch, Pitch.team_id == Team.id)
+            .where(Team.event_id == event.id, Pitch.is_practice.is_not(True))
+        ),
         pitches_submitted=count(pitches.where(Pitch.status == PitchStatus.SUBMITTED)),
         pitches_draft=count(pitches.where(Pitch.status == PitchStatus.DRAFT)),
         judges=len(event_services.list_panel(event)),
         scorecards=count(
             select(Scorecard.id)
             .join(Pitch, Pitch.id == Scorecard.pitch_id)
-            .where(Pitch.event_id == event.id)
+            .where(Pitch.event_id == event.id, Pitch.is_practice.is_(False))
         ),
     )
 

@@ -49,6 +49,12 @@ def test_scoring_module_imports_no_framework():
     }
 
 
+def test_assignment_module_imports_no_framework():
+    imported = _imports(ROOT / "judging" / "assignment.py")
+    assert imported & FORBIDDEN_IN_SCORING == set()
+    assert imported <= {"collections", "dataclasses", "random", "typing", "math"}
+
+
 @pytest.mark.parametrize("package", LAYERS)
 def test_package_imports_only_leftwards(package):
     allowed_right = set(LAYERS[LAYERS.index(package) + 1 :]) | {"demo", "app"}

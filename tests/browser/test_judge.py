@@ -17,6 +17,7 @@ from tests.browser.conftest import TABLETS
 pytestmark = pytest.mark.browser
 
 OTHER_FEEDBACK = "Quokka-7731: the other judge's private remark"
+CONDITIONS = "Share the admissions figures after three months."
 FEEDBACK = "Clear problem and a cheap pilot.\nMeasure admissions before and after."
 # What the judge taps, criterion by criterion (C1 to C7).
 TAPS = [5, 4, 3, 2, 1, 4, 3]
@@ -115,6 +116,9 @@ def test_judge_scores_a_pitch(browse, arrange, live_server):
     assert_focus_clear_of_score_bar(page)
     expect(page.locator(".app-criterion--unscored")).to_have_count(7)  # until saved
     page.get_by_label("Fund with conditions").check()
+    page.get_by_label("Conditions (if you recommend funding with conditions)").fill(
+        CONDITIONS
+    )
     page.get_by_label("Feedback for the team").fill(FEEDBACK)
     before = datetime.now(ZoneInfo("Europe/London")).replace(second=0, microsecond=0)
     page.get_by_role("button", name="Save scores").click()
@@ -148,3 +152,4 @@ def test_judge_scores_a_pitch(browse, arrange, live_server):
         assert {m.criterion_id: m.value for m in card.marks} == chosen
         assert card.feedback == FEEDBACK
         assert card.recommendation == Recommendation.FUND_WITH_CONDITIONS
+        assert card.conditions == CONDITIONS

@@ -35,6 +35,9 @@ ORGANISER_PAGES = [
     f"/events/{SLUG}/moderation",
     f"/events/{SLUG}/audit",
     f"/events/{SLUG}/live",
+    f"/events/{SLUG}/assignment",
+    f"/events/{SLUG}/calibration",
+    f"/events/{SLUG}/paper/import",
 ]
 
 
