@@ -51,6 +51,8 @@ class Config:
     LOGIN_THROTTLE_WINDOW = timedelta(minutes=15)
     LOGIN_THROTTLE_PER_ACCOUNT = 5
     LOGIN_THROTTLE_PER_ADDRESS = 30
+    # Invalid invitation links tried per account or per address inside the same window.
+    INVITATION_THROTTLE = 10
 
     # PDF rendering runs in a child process with these limits.
     PDF_TIMEOUT_SECONDS = 60

@@ -117,6 +117,19 @@ def is_throttled(email: str, address: str) -> bool:
     )
 
 
+def record_failures(*keys: str) -> None:
+    """Count a failed attempt (sign-in, invitation) against each key (R-10)."""
+    now = utcnow()
+    for key in keys:
+        db.session.add(LoginFailure(key=key[:300], at=now))
+
+
+def has_too_many_failures(key: str, limit: int) -> bool:
+    """Whether a key reached `limit` failures inside the throttle window (R-10)."""
+    since = utcnow() - current_app.config["LOGIN_THROTTLE_WINDOW"]
+    return _recent_failures(key, since) >= limit
+
+
 def authenticate(email: str, password: str, address: str) -> User | None:
     """Return the user if the credentials are right, else record the failure.
 
@@ -129,11 +142,9 @@ def authenticate(email: str, password: str, address: str) -> User | None:
     if ok and user is not None and user.is_active:
         audit.record("login.success", actor=user, target=user)
         return user
-    now = utcnow()
-    for key in ("account:" + normalise_email(email), "address:" + address):
-        db.session.add(LoginFailure(key=key[:300], at=now))
+    record_failures("account:" + normalise_email(email), "address:" + address)
     audit.record("login.failure", actor=user, address=address)
-    _prune_failures(now)
+    _prune_failures(utcnow())
     return None
 
 

@@ -2,9 +2,19 @@
 
 import re
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
+from auth import services as auth_services
 from auth.policy import EVENT_CREATOR, ORGANISER, SIGNED_IN, allow
 from events import services
 from events.forms import (
@@ -217,14 +227,31 @@ def remove_judge(slug: str):
     return redirect(url_for("events.panel", slug=slug))
 
 
+def _count_failure(keys: tuple[str, ...]) -> None:
+    """Record a bad invitation link for throttling (R-10); a busy database is no 500."""
+    auth_services.record_failures(*keys)
+    try:
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+
+
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
 @allow(SIGNED_IN)
 def invitation(token: str):
     """Let a signed-in user accept an invitation to judge."""
     form = ActionForm()
+    keys = (f"invite:user:{current_user.id}", f"invite:address:{request.remote_addr}")
+    limit = current_app.config["INVITATION_THROTTLE"]
+    if any(auth_services.has_too_many_failures(key, limit) for key in keys):
+        error = "Too many invitation links that did not work. Wait a few minutes"
+        return render_template(
+            "events/invitation.html", error=error, event=None, form=form
+        ), 429
     try:
         found = services.find_invitation(token)
     except services.EventError as error:
+        _count_failure(keys)
         return render_template(
             "events/invitation.html", error=str(error), event=None, form=form
         ), 410

@@ -584,7 +584,9 @@ def test_invitation_needs_a_signed_in_user(app, organised):
 @pytest.mark.parametrize(
     "tamper",
     [
-        lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),  # signature
+        # Not the last character: its low bits can be base64 padding, so a change there
+        # may decode to the same signature bytes.
+        lambda t: t[:-5] + ("A" if t[-5] != "A" else "B") + t[-4:],  # signature
         lambda t: ("A" if t[0] != "A" else "B") + t[1:],  # payload
         lambda t: t + "x",
         lambda t: "not-a-token",
@@ -691,3 +693,32 @@ def test_invitation_for_a_judge_already_on_the_panel_adds_no_second_row(app, org
     assert response.status_code == 302
     with app.app_context():
         assert db.session.scalar(select(func.count(PanelMember.id))) == 1
+
+
+def test_r10_invitation_links_are_throttled_after_repeated_bad_tokens(app):
+    # Arrange: a signed-in user and a real, unused invitation
+    with app.app_context():
+        app.config["INVITATION_THROTTLE"] = 3
+        organiser = make_user("inv-org@example.org", is_organiser=True)
+        event = make_event(organiser, slug="throttled")
+        from events import services as event_services
+
+        token = event_services.create_invitation(organiser, event)
+        guest = make_user("guesser@example.org")
+        db.session.commit()
+        guest_id = guest.get_id()
+    client = _client_for(app, guest_id)
+
+    # Act: three bad tokens, then the genuine one
+    bad = [client.get(f"/invitations/not-a-token-{n}").status_code for n in range(3)]
+    genuine = client.get(f"/invitations/{token}")
+
+    # Assert: the genuine link waits too, and the failures are counted in the database
+    assert bad == [410, 410, 410]
+    assert genuine.status_code == 429
+    assert "Wait a few minutes" in genuine.text
+    with app.app_context():
+        from auth.models import LoginFailure
+
+        keys = db.session.scalars(select(LoginFailure.key)).all()
+        assert keys.count(f"invite:user:{guest_id.split(':')[0]}") == 3
