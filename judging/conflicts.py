@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import abort
-from sqlalchemy import select
+from sqlalchemy import select, union
 
 from auth import audit
 from auth.models import User
@@ -106,32 +106,27 @@ def excluded_pairs(event: Event) -> set[tuple[int, int]]:
 def conflicted_pitch_ids(event: Event, judge: User) -> set[int]:
     """Return the pitches this judge may not see or score (declared, automatic or
     decided by an organiser)."""
-    declared = set(
-        db.session.scalars(
-            select(ConflictDeclaration.pitch_id)
-            .join(Pitch, Pitch.id == ConflictDeclaration.pitch_id)
-            .where(Pitch.event_id == event.id, ConflictDeclaration.judge_id == judge.id)
+    # One round trip: this runs on every scorecard read and save.
+    declared = (
+        select(ConflictDeclaration.pitch_id)
+        .join(Pitch, Pitch.id == ConflictDeclaration.pitch_id)
+        .where(Pitch.event_id == event.id, ConflictDeclaration.judge_id == judge.id)
+    )
+    automatic = (
+        select(Pitch.id)
+        .join(TeamMember, TeamMember.team_id == Pitch.team_id)
+        .where(Pitch.event_id == event.id, TeamMember.user_id == judge.id)
+    )
+    decided = (
+        select(ConflictDecision.pitch_id)
+        .join(Pitch, Pitch.id == ConflictDecision.pitch_id)
+        .where(
+            Pitch.event_id == event.id,
+            ConflictDecision.judge_id == judge.id,
+            ConflictDecision.is_conflict.is_(True),
         )
     )
-    automatic = set(
-        db.session.scalars(
-            select(Pitch.id)
-            .join(TeamMember, TeamMember.team_id == Pitch.team_id)
-            .where(Pitch.event_id == event.id, TeamMember.user_id == judge.id)
-        )
-    )
-    decided = set(
-        db.session.scalars(
-            select(ConflictDecision.pitch_id)
-            .join(Pitch, Pitch.id == ConflictDecision.pitch_id)
-            .where(
-                Pitch.event_id == event.id,
-                ConflictDecision.judge_id == judge.id,
-                ConflictDecision.is_conflict.is_(True),
-            )
-        )
-    )
-    return declared | automatic | decided
+    return set(db.session.scalars(union(declared, automatic, decided)))
 
 
 # --- the judge's declaration of interests ------------------------------------------------

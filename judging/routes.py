@@ -165,11 +165,10 @@ def _wants_json() -> bool:
 def _attempt_json(attempt: _Attempt, form):
     """Answer the tablet's background save (static/js/scorecard.js) in JSON."""
     if attempt.outcome is not None:
-        card = attempt.outcome.scorecard
         return jsonify(
             status="saved",
             saved_at=london_time(attempt.outcome.saved_at),
-            revision=card.revision,
+            revision=attempt.outcome.revision,
             replayed=attempt.outcome.replayed,
         )
     kind = {400: "invalid", 409: "stale" if attempt.stale else "refused", 503: "busy"}

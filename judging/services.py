@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import abort
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
 
 from auth import audit
@@ -205,6 +205,31 @@ class SaveOutcome:
     scorecard: Scorecard
     replayed: bool
     saved_at: datetime
+    # Read before the commit: touching the expired scorecard afterwards would open a new
+    # (write-locking) transaction just to answer the client.
+    revision: int = 0
+
+
+def _write_marks(card: Scorecard, marks: dict[int, int]) -> None:
+    """Store the marks: one multi-row INSERT for a new scorecard, updates for a revision."""
+    if card.id is None:
+        db.session.flush()  # the new scorecard's id
+        db.session.execute(
+            insert(Mark),
+            [
+                {"scorecard_id": card.id, "criterion_id": c, "value": v}
+                for c, v in marks.items()
+            ],
+        )
+        db.session.expire(card, ["marks"])
+        return
+    by_criterion = {m.criterion_id: m for m in card.marks}
+    for criterion_id, value in marks.items():
+        if criterion_id in by_criterion:
+            by_criterion[criterion_id].value = value
+        else:
+            card.marks.append(Mark(criterion_id=criterion_id, value=value))
+    db.session.flush()
 
 
 def record_scorecard(
@@ -245,7 +270,7 @@ def record_scorecard(
         card = db.session.get(Scorecard, done.scorecard_id)
         if done.judge_id != judge.id or card is None or card.pitch_id != pitch.id:
             raise JudgingError("This submission key has already been used")
-        return SaveOutcome(card, True, card.updated_at)
+        return SaveOutcome(card, True, card.updated_at, card.revision)
     if not moderating and live.is_locked(pitch):  # moderation has its own rules
         raise event_services.EventError(
             "The chair has locked this pitch: its scores can no longer change"
@@ -292,13 +317,7 @@ def record_scorecard(
     )
     # The audit entry below records marks only: private notes never leave the card.
     card.conditions, card.private_notes = conditions, data.private_notes.strip()
-    by_criterion = {m.criterion_id: m for m in card.marks}
-    for criterion_id, value in data.marks.items():
-        if criterion_id in by_criterion:
-            by_criterion[criterion_id].value = value
-        else:
-            card.marks.append(Mark(criterion_id=criterion_id, value=value))
-    db.session.flush()
+    _write_marks(card, data.marks)
     db.session.add(
         ScoreSubmission(
             key=data.submission_key,
@@ -319,7 +338,7 @@ def record_scorecard(
         new={str(k): v for k, v in sorted(data.marks.items())},
         **({"reason": reason} if moderating else {}),
     )
-    return SaveOutcome(card, False, now)
+    return SaveOutcome(card, False, now, card.revision)
 
 
 # --- results ---------------------------------------------------------------------------
