@@ -17,6 +17,7 @@ from werkzeug.routing import IntegerConverter
 
 from config import Config
 from extensions import csrf, db, login_manager, migrate, write_intent
+from formkit import field_limits
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 VENDOR_DIR = Path(__file__).resolve().parent / "static" / "vendor" / "nhsuk"
@@ -102,6 +103,7 @@ def register_templates(app: Flask) -> None:
     from pitches.services import list_teams_for_user
 
     register_event_helpers(app)
+    app.jinja_env.globals["field_limits"] = field_limits
 
     def user_teams(event) -> list:
         """The signed-in user's teams in an event, for the event's sub-navigation."""

@@ -6,7 +6,7 @@ checked against the event named by the URL's ``slug``; someone without the role 
 an event's private pages do not reveal themselves (R-02, R-08).
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from flask import Flask, abort, current_app, g, request
 from flask_login import current_user
@@ -114,8 +114,3 @@ def _commit_denial() -> None:
     except SQLAlchemyError:
         db.session.rollback()
         current_app.logger.warning("could not store access denial for %s", request.path)
-
-
-def describe(policy: Iterable[str]) -> str:
-    """Return a stable text form of a policy, for tests and docs."""
-    return ",".join(sorted(policy))

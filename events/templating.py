@@ -39,9 +39,6 @@ def pounds(value: int | None) -> str:
 
 
 def register(app: Flask) -> None:
-    from formkit import field_limits
-
-    app.jinja_env.globals["field_limits"] = field_limits
     app.jinja_env.filters.update(
         london=london, london_date=london_date, london_time=london_time, pounds=pounds
     )

@@ -2,6 +2,7 @@
 
 import re
 import uuid
+from functools import lru_cache
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -98,9 +99,23 @@ def _single_value(form, field) -> None:
 def make_scorecard_form(
     criteria, scale_min: int, scale_max: int, *, needs_reason: bool = False
 ) -> type[ScorecardBase]:
-    """Build a scorecard form with one radio group ``mark_<criterion id>`` per criterion,
-    and, during moderation, a required reason for the change."""
-    names = []
+    """Return the scorecard form class for a rubric: one radio group
+    ``mark_<criterion id>`` per criterion and, during moderation, a required reason.
+
+    Classes are cached per rubric (ids, codes, names, scale), so a scorecard request does
+    not build a new class; a rubric edit before judging simply gives a new key.
+    """
+    spec = tuple((c.id, c.code, c.name) for c in criteria)
+    return _scorecard_form_class(spec, scale_min, scale_max, needs_reason)
+
+
+@lru_cache(maxsize=256)
+def _scorecard_form_class(
+    spec: tuple[tuple[int, str, str], ...],
+    scale_min: int,
+    scale_max: int,
+    needs_reason: bool,
+) -> type[ScorecardBase]:
     attrs = {}
     if needs_reason:
         attrs["reason"] = TextAreaField(
@@ -113,16 +128,14 @@ def make_scorecard_form(
                 Length(max=500),
             ],
         )
-    choices = [(str(v), str(v)) for v in range(scale_max, scale_min - 1, -1)]
-    for c in criteria:
-        name = f"mark_{c.id}"
-        names.append(name)
-        attrs[name] = RadioField(
-            f"{c.code} {c.name}",
-            choices=[SelectChoice(v, lbl) for v, lbl in choices],
-            validators=[_single_value, DataRequired(f"Score {c.code} {c.name}")],
+    values = [str(v) for v in range(scale_max, scale_min - 1, -1)]
+    for criterion_id, code, name in spec:
+        attrs[f"mark_{criterion_id}"] = RadioField(
+            f"{code} {name}",
+            choices=[SelectChoice(v, v) for v in values],
+            validators=[_single_value, DataRequired(f"Score {code} {name}")],
         )
-    attrs["mark_fields"] = tuple(names)
+    attrs["mark_fields"] = tuple(f"mark_{criterion_id}" for criterion_id, _, _ in spec)
     return type("ScorecardForm", (ScorecardBase,), attrs)
 
 

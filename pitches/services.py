@@ -4,6 +4,7 @@ from dataclasses import dataclass, fields
 
 from flask import abort
 from sqlalchemy import exists, func, select
+from sqlalchemy.orm import selectinload
 
 from auth import audit
 from auth.models import User
@@ -259,8 +260,6 @@ def list_teams_for_user(event: Event, user: User) -> list[Team]:
 
 def list_teams(event: Event) -> list[Team]:
     """Return every team of the event, but the practice pitch's, with members and pitch."""
-    from sqlalchemy.orm import selectinload
-
     return list(
         db.session.scalars(
             select(Team)
@@ -423,8 +422,6 @@ def list_submitted_pitches(event: Event, *, practice: bool = False) -> list[Pitc
     Practice (calibration) pitches never count, so they are left out unless
     ``practice`` is true; then they come first, as judges score them before the rest.
     """
-    from sqlalchemy.orm import selectinload
-
     query = (
         select(Pitch)
         .join(Team, Team.id == Pitch.team_id)
