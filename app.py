@@ -71,6 +71,13 @@ def register_extensions(app: Flask) -> None:
     """Bind the extension singletons to this app."""
     from auth.services import load_user
 
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A server can drop idle connections; test each before use. A SQLite file cannot,
+        # and the ping would cost every request a statement.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "pool_pre_ping": True,
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+        }
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     csrf.init_app(app)

@@ -24,7 +24,8 @@ class Config:
 
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = _database_url()
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Server databases also get pool_pre_ping (see app.register_extensions).
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 
     # Sessions and cookies.
     SESSION_COOKIE_NAME = "__Host-session"

@@ -2,6 +2,8 @@
 
 import contextvars
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from flask_login import LoginManager
@@ -70,6 +72,31 @@ csrf = CSRFProtect()
 write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "write_intent", default=True
 )
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """Run the block's queries in a read transaction of its own, ended on leaving.
+
+    On SQLite a write request's transaction is BEGIN IMMEDIATE and holds the database's
+    one write lock until it commits. Reads that need not share the write's transaction
+    (who is signed in, their roles, the rubric a form is built from) go in here, so the
+    lock is held only for the reads and writes that must agree (R-06). Objects loaded in
+    the block stay loaded: the transaction ends without expiring them. The block must not
+    write.
+    """
+    token = write_intent.set(False)
+    try:
+        yield
+    finally:
+        write_intent.reset(token)
+        session = db.session()
+        if session.in_transaction():
+            keep, session.expire_on_commit = session.expire_on_commit, False
+            try:
+                session.commit()
+            finally:
+                session.expire_on_commit = keep
 
 
 @event.listens_for(Engine, "connect")

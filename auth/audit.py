@@ -1,9 +1,11 @@
 """Write lines to the append-only audit log (R-36)."""
 
 import json
+from datetime import datetime
 from typing import Any
 
 from flask import g, has_request_context
+from sqlalchemy import insert
 
 from auth.models import AuditEntry
 from extensions import db
@@ -31,15 +33,56 @@ def record(
     **detail: Any,
 ) -> AuditEntry:
     """Add one audit entry to the session; the caller's transaction commits it."""
-    request_id = g.get("request_id") if has_request_context() else None
     entry = AuditEntry(
-        action=action,
-        actor_id=getattr(actor, "id", None),
-        event_id=event_id,
-        target_type=type(target).__name__ if target is not None else None,
-        target_id=getattr(target, "id", None),
-        detail=json.dumps(_clean(detail), sort_keys=True, default=str),
-        request_id=request_id,
+        **_row(
+            action,
+            actor_id=getattr(actor, "id", None),
+            event_id=event_id,
+            target_type=type(target).__name__ if target is not None else None,
+            target_id=getattr(target, "id", None),
+            detail=detail,
+        )
     )
     db.session.add(entry)
     return entry
+
+
+_INSERT = insert(AuditEntry.__table__)
+
+
+def write(
+    action: str,
+    *,
+    actor_id: int | None,
+    event_id: int | None,
+    target_type: str,
+    target_id: int,
+    at: datetime,
+    **detail: Any,
+) -> None:
+    """Insert one audit entry now, in the caller's transaction, without the ORM.
+
+    For the hot paths that write with table statements (judging/saving.py); everything
+    else uses :func:`record`.
+    """
+    db.session.execute(
+        _INSERT,
+        _row(
+            action,
+            actor_id=actor_id,
+            event_id=event_id,
+            target_type=target_type,
+            target_id=target_id,
+            detail=detail,
+        )
+        | {"at": at},
+    )
+
+
+def _row(action: str, *, detail: dict[str, Any], **columns: Any) -> dict[str, Any]:
+    return {
+        "action": action,
+        "detail": json.dumps(_clean(detail), sort_keys=True, default=str),
+        "request_id": g.get("request_id") if has_request_context() else None,
+        **columns,
+    }

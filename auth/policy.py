@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from auth import audit
-from extensions import db
+from extensions import db, reading, write_intent
 
 PUBLIC = "public"
 SIGNED_IN = "signed_in"
@@ -59,6 +59,9 @@ def event_roles() -> frozenset[str]:
     return g.get("event_roles", frozenset())
 
 
+_DENIED = object()
+
+
 def init_app(app: Flask, resolve_roles: RoleResolver) -> None:
     """Install the before-request hook that enforces every endpoint's policy."""
 
@@ -72,25 +75,41 @@ def init_app(app: Flask, resolve_roles: RoleResolver) -> None:
                 "endpoint %s has no access policy", request.endpoint
             )
             abort(403)
-        if PUBLIC in policy:
-            return _load_roles_quietly(resolve_roles)
-        if not current_user.is_authenticated:
-            return current_app.login_manager.unauthorized()
-        if SIGNED_IN in policy:
-            return _load_roles_quietly(resolve_roles)
-        if EVENT_CREATOR in policy and current_user.is_organiser:
-            return _load_roles_quietly(resolve_roles)
-        roles = _load_roles(resolve_roles)
-        if roles & policy:
-            return None
-        audit.record(
-            "access.denied",
-            actor=current_user,
-            endpoint=request.endpoint,
-            path=request.path,
-        )
-        _commit_denial()
-        abort(404)
+        if write_intent.get():
+            outcome = _check_outside_write_lock(policy, resolve_roles)
+        else:
+            outcome = _check(policy, resolve_roles)
+        if outcome is _DENIED:
+            audit.record(
+                "access.denied",
+                actor=current_user,
+                endpoint=request.endpoint,
+                path=request.path,
+            )
+            _commit_denial()
+            abort(404)
+        return outcome
+
+
+def _check(policy: frozenset[str], resolve_roles: RoleResolver):
+    """Return None to let the request through, a response to send, or _DENIED."""
+    if PUBLIC in policy:
+        return _load_roles_quietly(resolve_roles)
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    if SIGNED_IN in policy:
+        return _load_roles_quietly(resolve_roles)
+    if EVENT_CREATOR in policy and current_user.is_organiser:
+        return _load_roles_quietly(resolve_roles)
+    return None if _load_roles(resolve_roles) & policy else _DENIED
+
+
+def _check_outside_write_lock(policy: frozenset[str], resolve_roles: RoleResolver):
+    """Check a write request's access without holding SQLite's write lock (see
+    extensions.reading): every scorecard save is a write request, and a panel saves at
+    once."""
+    with reading():
+        return _check(policy, resolve_roles)
 
 
 def _load_roles(resolve_roles: RoleResolver) -> frozenset[str]:

@@ -25,11 +25,11 @@ from events import services as event_services
 from events.models import Event, PanelMember
 from events.templating import london
 from exports import to_csv
-from extensions import utcnow
+from extensions import db, utcnow
 from formkit import clean_text
 from judging import assignment_service, live, pdf, services
 from judging.conflicts import conflicted_pitch_ids
-from judging.models import Recommendation
+from judging.models import Recommendation, Scorecard
 from pitches import services as pitch_services
 from pitches.models import Pitch, PitchStatus
 
@@ -471,11 +471,11 @@ def import_scores(organiser: User, event: Event, data: bytes) -> ImportReport:
                 "score.imported",
                 actor=organiser,
                 event_id=event.id,
-                target=outcome.scorecard,
+                target=db.session.get(Scorecard, outcome.scorecard_id),
                 source=SOURCE,
                 judge_id=judge.id,
                 pitch_id=row.pitch.id,
-                revision=outcome.scorecard.revision,
+                revision=outcome.revision,
                 row=row.row,
                 file_sha256=report.file_hash,
             )
@@ -484,7 +484,7 @@ def import_scores(organiser: User, event: Event, data: bytes) -> ImportReport:
                 row.row,
                 judge,
                 row.pitch,
-                outcome.scorecard.revision,
+                outcome.revision,
                 outcome.replayed,
             )
         )

@@ -27,7 +27,7 @@ from events.forms import ActionForm
 from events.models import EventPhase
 from events.templating import london_time
 from extensions import db
-from judging import moderation, pdf, services
+from judging import moderation, pdf, saving, services
 from judging.forms import ConflictForm, make_scorecard_form, new_submission_key
 from judging.models import Recommendation
 from pitches import services as pitch_services
@@ -77,9 +77,9 @@ def _scorecard_form(event, card, *, from_request: bool):
     return form_cls(data=data)
 
 
-def _score_input(form) -> services.ScoreInput:
+def _score_input(form) -> saving.ScoreInput:
     rec = form.recommendation.data
-    return services.ScoreInput(
+    return saving.ScoreInput(
         marks=form.marks(),
         feedback=form.feedback.data,
         recommendation=Recommendation(rec) if rec else None,
@@ -95,24 +95,17 @@ def _score_input(form) -> services.ScoreInput:
 @allow(JUDGE)
 def scorecard(slug: str, pitch_id: int):
     """Let a judge score one pitch against the rubric, and revise until judging closes."""
+    if request.method == "POST":
+        return _save_scorecard(slug, pitch_id)
     event = event_services.get_event_or_404(slug)
     pitch = services.get_pitch_for_judge_or_404(event, pitch_id, current_user)
     card = services.get_scorecard(pitch, current_user)
-    form = _scorecard_form(event, card, from_request=request.method == "POST")
-    status = 200
-    if request.method == "POST":
-        attempt = _attempt_save(event, pitch, form)
-        if _wants_json():
-            return _attempt_json(attempt, form)
-        if attempt.outcome is not None:
-            flash(london_time(attempt.outcome.saved_at), "saved")
-            return redirect(url_for("judging.scorecard", slug=slug, pitch_id=pitch_id))
-        if attempt.message:
-            flash(attempt.message, "error")
-        if attempt.stale:
-            card = services.get_scorecard(pitch, current_user)
-            form = _scorecard_form(event, card, from_request=False)
-        status = attempt.status
+    return _scorecard_page(
+        event, pitch, card, _scorecard_form(event, card, from_request=False)
+    )
+
+
+def _scorecard_page(event, pitch, card, form, status: int = 200):
     return render_template(
         "judging/scorecard.html",
         event=event,
@@ -124,26 +117,55 @@ def scorecard(slug: str, pitch_id: int):
     ), status
 
 
+def _save_scorecard(slug: str, pitch_id: int):
+    """Save a posted scorecard: the tablet's background save (JSON) or the plain form.
+
+    The success path is the lean one in judging.saving (every judge saves at once at the
+    end of a pitch): the form is checked before SQLite's write lock is taken. A refused
+    save shows the page again with what the judge entered.
+    """
+    rubric = saving.read_rubric(slug)
+    form = make_scorecard_form(
+        rubric.criteria,
+        rubric.scale_min,
+        rubric.scale_max,
+        needs_reason=rubric.moderating,
+    )()
+    attempt = _attempt_save(slug, pitch_id, form)
+    if _wants_json():
+        return _attempt_json(attempt, form)
+    if attempt.outcome is not None:
+        flash(london_time(attempt.outcome.saved_at), "saved")
+        return redirect(url_for("judging.scorecard", slug=slug, pitch_id=pitch_id))
+    if attempt.message:
+        flash(attempt.message, "error")
+    event = event_services.get_event_or_404(slug)
+    pitch = services.get_pitch_for_judge_or_404(event, pitch_id, current_user)
+    card = services.get_scorecard(pitch, current_user)
+    if attempt.stale:
+        form = _scorecard_form(event, card, from_request=False)
+    return _scorecard_page(event, pitch, card, form, attempt.status)
+
+
 @dataclass(frozen=True)
 class _Attempt:
     status: int
-    outcome: services.SaveOutcome | None = None
+    outcome: saving.SaveOutcome | None = None
     message: str | None = None
     stale: bool = False
 
 
-def _attempt_save(event, pitch, form) -> _Attempt:
+def _attempt_save(slug: str, pitch_id: int, form) -> _Attempt:
     """Validate and record a posted scorecard; commit on success, roll back otherwise."""
     if not form.validate():
         return _Attempt(400)
     try:
-        outcome = services.record_scorecard(
-            current_user, event, pitch, _score_input(form)
-        )
-    except services.StaleRevision as error:
+        ctx = saving.open_scorecard(slug, pitch_id, current_user.id)
+        outcome = saving.save(ctx, _score_input(form))
+    except saving.StaleRevision as error:
         db.session.rollback()
         return _Attempt(409, message=str(error), stale=True)
-    except (services.JudgingError, event_services.EventError) as error:
+    except (saving.JudgingError, event_services.EventError) as error:
         db.session.rollback()
         refused = isinstance(error, event_services.EventError)
         return _Attempt(409 if refused else 400, message=str(error))

@@ -1,18 +1,17 @@
 """Business rules for judging: the judge's queue, scorecards, conflicts and results."""
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from flask import abort
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from auth import audit
 from auth.models import User
 from events import services as event_services
 from events.models import Criterion, Event, EventPhase, PanelMember
-from extensions import db, utcnow
-from judging import assignment_service, live, scoring
+from extensions import db
+from judging import assignment_service, saving, scoring
 from judging.conflicts import (
     automatic_conflicts,
     conflicted_pitch_ids,
@@ -26,18 +25,16 @@ from judging.models import (
     Mark,
     Recommendation,
     Scorecard,
-    ScoreSubmission,
 )
+
+# The save path lives in judging.saving; its types are part of this module's interface.
+from judging.saving import PRACTICE_PHASES as PRACTICE_PHASES
+from judging.saving import JudgingError as JudgingError
+from judging.saving import SaveOutcome as SaveOutcome
+from judging.saving import ScoreInput as ScoreInput
+from judging.saving import StaleRevision as StaleRevision
 from pitches import services as pitch_services
 from pitches.models import Pitch, PitchStatus, Team
-
-
-class JudgingError(Exception):
-    """A user-facing reason why a judging action was refused."""
-
-
-class StaleRevision(JudgingError):
-    """The scorecard changed since the client loaded it: a newer edit must not be lost."""
 
 
 def rubric_for(event: Event) -> scoring.Rubric:
@@ -169,9 +166,6 @@ def get_scorecard(pitch: Pitch, judge: User) -> Scorecard | None:
     )
 
 
-PRACTICE_PHASES = (EventPhase.SUBMISSIONS_CLOSED, EventPhase.JUDGING)
-
-
 def can_score(event: Event, pitch: Pitch | None = None) -> bool:
     """Whether scorecards may be written or revised: while judging is open, and during
     moderation (with a reason) until the chair locks it. A practice pitch may be scored
@@ -188,157 +182,17 @@ def needs_reason(event: Event) -> bool:
     return event.phase == EventPhase.MODERATION
 
 
-@dataclass(frozen=True)
-class ScoreInput:
-    marks: dict[int, int]
-    feedback: str
-    recommendation: Recommendation | None
-    submission_key: str
-    base_revision: int  # 0 for a new scorecard
-    reason: str = ""  # required during moderation
-    conditions: str = ""  # required when recommending "fund with conditions"
-    private_notes: str = ""  # only ever shown to the judge who wrote them
-
-
-@dataclass(frozen=True)
-class SaveOutcome:
-    scorecard: Scorecard
-    replayed: bool
-    saved_at: datetime
-    # Read before the commit: touching the expired scorecard afterwards would open a new
-    # (write-locking) transaction just to answer the client.
-    revision: int = 0
-
-
-def _write_marks(card: Scorecard, marks: dict[int, int]) -> None:
-    """Store the marks: one multi-row INSERT for a new scorecard, updates for a revision."""
-    if card.id is None:
-        db.session.flush()  # the new scorecard's id
-        db.session.execute(
-            insert(Mark),
-            [
-                {"scorecard_id": card.id, "criterion_id": c, "value": v}
-                for c, v in marks.items()
-            ],
-        )
-        db.session.expire(card, ["marks"])
-        return
-    by_criterion = {m.criterion_id: m for m in card.marks}
-    for criterion_id, value in marks.items():
-        if criterion_id in by_criterion:
-            by_criterion[criterion_id].value = value
-        else:
-            card.marks.append(Mark(criterion_id=criterion_id, value=value))
-    db.session.flush()
-
-
 def record_scorecard(
     judge: User, event: Event, pitch: Pitch, data: ScoreInput
 ) -> SaveOutcome:
-    """Create or revise the judge's scorecard for a pitch, atomically and idempotently.
+    """Create or revise the judge's scorecard for a pitch (see judging.saving.save).
 
-    The event row is locked first, so the phase check and the write share one transaction
-    (R-06). A submission key already applied is answered without writing again, and an
-    edit based on an older revision is refused, so a late retry never overwrites a newer
-    edit (R-42). During moderation a change needs a reason, is audited as
-    "score.revised_in_moderation" with the old and new marks, and is refused once the
-    chair has locked moderation.
-
+    :raises NotFound: if the judge may not score the pitch.
     :raises EventError: if judging is not open, or moderation is locked.
     :raises JudgingError: if a mark, the feedback or the reason is missing or invalid.
     :raises StaleRevision: if the scorecard changed since the client loaded it.
     """
-    phases = (
-        PRACTICE_PHASES
-        if pitch.is_practice
-        else (EventPhase.JUDGING, EventPhase.MODERATION)
-    )
-    event = event_services.require_phase(event, *phases, action="score pitches")
-    event_services.require_unlocked(event, action="change scores")
-    moderating = event.phase == EventPhase.MODERATION
-    # The routes already guard these; the service re-checks so no caller can bypass them.
-    if pitch.event_id != event.id or pitch.status != PitchStatus.SUBMITTED:
-        abort(404)
-    if event_services.get_panel_member(event, judge) is None:
-        abort(404)
-    if not assignment_service.may_judge(event, judge, pitch):  # split mode
-        abort(404)
-    done = db.session.scalar(
-        select(ScoreSubmission).where(ScoreSubmission.key == data.submission_key)
-    )
-    if done is not None:
-        card = db.session.get(Scorecard, done.scorecard_id)
-        if done.judge_id != judge.id or card is None or card.pitch_id != pitch.id:
-            raise JudgingError("This submission key has already been used")
-        return SaveOutcome(card, True, card.updated_at, card.revision)
-    if not moderating and live.is_locked(pitch):  # moderation has its own rules
-        raise event_services.EventError(
-            "The chair has locked this pitch: its scores can no longer change"
-        )
-    if pitch.id in conflicted_pitch_ids(event, judge):
-        abort(404)
-    reason = data.reason.strip()[:500]
-    if moderating and not reason:
-        raise JudgingError("Give a reason for changing your scores during moderation")
-    try:
-        scoring.validate_marks(data.marks, rubric_for(event))
-    except scoring.ScoringError as error:
-        raise JudgingError(str(error)) from None
-    if not data.feedback.strip():
-        raise JudgingError("Write feedback for the team")
-    with_conditions = data.recommendation == Recommendation.FUND_WITH_CONDITIONS
-    conditions = data.conditions.strip() if with_conditions else ""
-    if with_conditions and not conditions:
-        raise JudgingError("Write the conditions of your recommendation")
-    card = db.session.scalar(
-        select(Scorecard)
-        .where(Scorecard.pitch_id == pitch.id, Scorecard.judge_id == judge.id)
-        .with_for_update()
-    )
-    current = card.revision if card else 0
-    if data.base_revision != current:
-        raise StaleRevision(
-            "This scorecard was changed on another device or tab since you opened it. "
-            "Your latest saved scores are shown: check them and save again."
-        )
-    now = utcnow()
-    old = {m.criterion_id: m.value for m in card.marks} if card else {}
-    if card is None:
-        card = Scorecard(
-            pitch_id=pitch.id, judge_id=judge.id, revision=1, submitted_at=now
-        )
-        db.session.add(card)
-    else:
-        card.revision += 1
-    card.feedback, card.recommendation, card.updated_at = (
-        data.feedback.strip(),
-        data.recommendation,
-        now,
-    )
-    # The audit entry below records marks only: private notes never leave the card.
-    card.conditions, card.private_notes = conditions, data.private_notes.strip()
-    _write_marks(card, data.marks)
-    db.session.add(
-        ScoreSubmission(
-            key=data.submission_key,
-            judge_id=judge.id,
-            scorecard_id=card.id,
-            revision=card.revision,
-            at=now,
-        )
-    )
-    audit.record(
-        "score.revised_in_moderation" if moderating else "score.saved",
-        actor=judge,
-        event_id=event.id,
-        target=card,
-        pitch_id=pitch.id,
-        revision=card.revision,
-        old={str(k): v for k, v in sorted(old.items())},
-        new={str(k): v for k, v in sorted(data.marks.items())},
-        **({"reason": reason} if moderating else {}),
-    )
-    return SaveOutcome(card, False, now, card.revision)
+    return saving.save(saving.open_scorecard(event.slug, pitch.id, judge.id), data)
 
 
 # --- results ---------------------------------------------------------------------------

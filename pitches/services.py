@@ -3,7 +3,7 @@
 from dataclasses import dataclass, fields
 
 from flask import abort
-from sqlalchemy import exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import selectinload
 
 from auth import audit
@@ -36,30 +36,36 @@ class PitchError(Exception):
 # --- roles -------------------------------------------------------------------------------
 
 
+def _roles_statement():
+    event_id = select(Event.id).where(Event.slug == bindparam("slug")).scalar_subquery()
+    user_id = bindparam("user_id")
+    return select(
+        exists().where(
+            EventOrganiser.event_id == event_id, EventOrganiser.user_id == user_id
+        ),
+        exists().where(
+            PanelMember.event_id == event_id, PanelMember.user_id == user_id
+        ),
+        exists().where(
+            TeamMember.user_id == user_id,
+            TeamMember.team_id == Team.id,
+            Team.event_id == event_id,
+        ),
+        exists().where(
+            ProblemStatement.event_id == event_id, ProblemStatement.owner_id == user_id
+        ),
+    )
+
+
+# Built once: this runs on every request to an event's pages.
+_ROLES = _roles_statement()
+_ROLE_NAMES = ("organiser", "judge", "team", "problem_owner")
+
+
 def event_roles(user: User, slug: str) -> frozenset[str]:
     """Return the user's roles in the event with this slug, in one query."""
-    event_id = select(Event.id).where(Event.slug == slug).scalar_subquery()
-    row = db.session.execute(
-        select(
-            exists().where(
-                EventOrganiser.event_id == event_id, EventOrganiser.user_id == user.id
-            ),
-            exists().where(
-                PanelMember.event_id == event_id, PanelMember.user_id == user.id
-            ),
-            exists().where(
-                TeamMember.user_id == user.id,
-                TeamMember.team_id == Team.id,
-                Team.event_id == event_id,
-            ),
-            exists().where(
-                ProblemStatement.event_id == event_id,
-                ProblemStatement.owner_id == user.id,
-            ),
-        )
-    ).one()
-    names = ("organiser", "judge", "team", "problem_owner")
-    return frozenset(name for name, has in zip(names, row, strict=True) if has)
+    row = db.session.execute(_ROLES, {"slug": slug, "user_id": user.id}).one()
+    return frozenset(name for name, has in zip(_ROLE_NAMES, row, strict=True) if has)
 
 
 # --- problem statements -----------------------------------------------------------------

@@ -99,7 +99,7 @@ def test_record_scorecard_new_card_stores_marks_and_key(app):
         db.session.flush()
 
         assert outcome.replayed is False
-        card = outcome.scorecard
+        card = db.session.get(Scorecard, outcome.scorecard_id)
         assert (card.pitch_id, card.judge_id, card.revision) == (pitch.id, judge.id, 1)
         assert (card.feedback, card.recommendation) == (
             "Strong on benefit; cost the pilot.",
@@ -138,7 +138,7 @@ def test_record_scorecard_revision_updates_marks_and_keeps_old_in_audit(app):
         )
         db.session.flush()
 
-        assert outcome.scorecard.revision == 2
+        assert db.session.get(Scorecard, outcome.scorecard_id).revision == 2
         assert stored_marks(pitch, judge) == [5] * 7
         assert count(Mark) == 7
         assert count(Scorecard) == 1
@@ -267,12 +267,12 @@ def test_record_scorecard_same_key_replayed_not_rewritten(app):
         )
         db.session.flush()
 
-        assert (again.replayed, again.scorecard.id, again.saved_at) == (
+        assert (again.replayed, again.scorecard_id, again.saved_at) == (
             True,
-            first.scorecard.id,
+            first.scorecard_id,
             first.saved_at,
         )
-        assert again.scorecard.revision == 1
+        assert again.revision == 1
         assert stored_marks(pitch, judge) == ALL_FOURS
         assert count(ScoreSubmission) == 1
         assert count(Scorecard) == 1
@@ -290,7 +290,7 @@ def test_record_scorecard_replay_after_newer_edit_returns_newer_card(app):
             judge, event, pitch, score_input(event, key="a")
         )
 
-        assert (late.replayed, late.scorecard.revision) == (True, 2)
+        assert (late.replayed, late.revision) == (True, 2)
         assert stored_marks(pitch, judge) == [5] * 7
 
 

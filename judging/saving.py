@@ -1,0 +1,498 @@
+"""Saving a judge's scorecard: the busiest write in the product, in a handful of statements.
+
+Every judge on a panel presses Save within seconds of the others at the end of a pitch
+(bench/score_burst.py measures exactly that), so this path reads everything it checks in
+one query and writes with table statements rather than the ORM's unit of work. The
+statements are built once, at import, with bind parameters: a save reuses SQLAlchemy's
+compiled form instead of building and compiling its queries again.
+
+A save is three steps, so SQLite's write lock is held only for the part that must be
+consistent (R-06), and every judge's save is not queued behind another's form checks:
+
+- :func:`read_rubric` reads the rubric the route builds and checks the form with, in a
+  read transaction of its own (extensions.reading);
+- :func:`open_scorecard` takes the write lock and reads the event, the pitch, the judge's standing with it (panel,
+  assignment, conflicts, the chair's lock), their scorecard and the rubric, and answers
+  404 for a pitch the judge may not score (R-04);
+- :func:`save` checks the phase and the moderation lock on that locked row (R-06), applies
+  the idempotency key and the revision check (R-42), validates, and writes the scorecard,
+  its marks, the submission key and the audit line in the caller's transaction.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import abort
+from sqlalchemy import and_, bindparam, exists, insert, or_, select, update
+from sqlalchemy.orm.util import identity_key
+
+from auth import audit
+from events import services as event_services
+from events.models import AssignmentMode, Criterion, Event, EventPhase, PanelMember
+from extensions import db, reading, utcnow
+from judging import scoring
+from judging.live_models import PitchSlot
+from judging.models import (
+    ConflictDecision,
+    ConflictDeclaration,
+    JudgeAssignment,
+    Mark,
+    Recommendation,
+    Scorecard,
+    ScoreSubmission,
+)
+from pitches.models import Pitch, PitchStatus, TeamMember
+
+
+class JudgingError(Exception):
+    """A user-facing reason why a judging action was refused."""
+
+
+class StaleRevision(JudgingError):
+    """The scorecard changed since the client loaded it: a newer edit must not be lost."""
+
+
+# A practice (calibration) pitch is scored before judging opens and never counts.
+PRACTICE_PHASES = (EventPhase.SUBMISSIONS_CLOSED, EventPhase.JUDGING)
+SCORING_PHASES = (EventPhase.JUDGING, EventPhase.MODERATION)
+
+
+@dataclass(frozen=True)
+class ScoreInput:
+    marks: dict[int, int]
+    feedback: str
+    recommendation: Recommendation | None
+    submission_key: str
+    base_revision: int  # 0 for a new scorecard
+    reason: str = ""  # required during moderation
+    conditions: str = ""  # required when recommending "fund with conditions"
+    private_notes: str = ""  # only ever shown to the judge who wrote them
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    scorecard_id: int
+    replayed: bool
+    saved_at: datetime
+    revision: int
+
+
+@dataclass(frozen=True)
+class CriterionRow:
+    """The parts of a criterion the scorecard form and the mark check need."""
+
+    id: int
+    code: str
+    name: str
+    weight: object
+    tie_break_rank: int | None
+
+
+@dataclass(frozen=True)
+class FormRubric:
+    """What the scorecard form is built from."""
+
+    criteria: tuple[CriterionRow, ...]
+    scale_min: int
+    scale_max: int
+    moderating: bool  # a change needs a reason
+
+
+@dataclass(frozen=True)
+class ScoringContext:
+    """What one save needs to know, read in one query with the event row locked."""
+
+    event_id: int
+    phase: EventPhase
+    moderation_locked: bool
+    pitch_id: int
+    is_practice: bool
+    chair_locked: bool  # the live-mode chair locked this pitch
+    judge_id: int
+    scorecard_id: int | None
+    revision: int  # 0 when the judge has no scorecard yet
+    criteria: tuple[CriterionRow, ...]
+    scale_min: int
+    scale_max: int
+
+    @property
+    def moderating(self) -> bool:
+        return self.phase == EventPhase.MODERATION
+
+    @property
+    def rubric(self) -> scoring.Rubric:
+        return scoring.Rubric(
+            criteria=tuple(
+                scoring.CriterionSpec(c.id, c.code, c.name, c.weight, c.tie_break_rank)
+                for c in self.criteria
+            ),
+            scale_min=self.scale_min,
+            scale_max=self.scale_max,
+        )
+
+
+_events = Event.__table__
+_pitches = Pitch.__table__
+_cards = Scorecard.__table__
+_marks = Mark.__table__
+_keys = ScoreSubmission.__table__
+_criteria = Criterion.__table__
+_panel = PanelMember.__table__
+_assigned = JudgeAssignment.__table__
+_declared = ConflictDeclaration.__table__
+_decided = ConflictDecision.__table__
+_members = TeamMember.__table__
+_slots = PitchSlot.__table__
+
+_JUDGE = bindparam("judge_id")
+_PITCH = bindparam("pitch_id")
+
+_CONTEXT = (
+    select(
+        _events.c.id,
+        _events.c.phase,
+        _events.c.moderation_locked_at,
+        _events.c.scale_min,
+        _events.c.scale_max,
+        _events.c.assignment_mode,
+        _pitches.c.status,
+        _pitches.c.is_practice,
+        exists()
+        .where(_panel.c.event_id == _events.c.id, _panel.c.user_id == _JUDGE)
+        .label("on_panel"),
+        exists()
+        .where(
+            _assigned.c.event_id == _events.c.id,
+            _assigned.c.pitch_id == _pitches.c.id,
+            _assigned.c.judge_id == _JUDGE,
+        )
+        .label("assigned"),
+        or_(
+            exists().where(
+                _declared.c.pitch_id == _pitches.c.id,
+                _declared.c.judge_id == _JUDGE,
+            ),
+            exists().where(
+                _members.c.team_id == _pitches.c.team_id, _members.c.user_id == _JUDGE
+            ),
+            exists().where(
+                _decided.c.pitch_id == _pitches.c.id,
+                _decided.c.judge_id == _JUDGE,
+                _decided.c.is_conflict.is_(True),
+            ),
+        ).label("conflicted"),
+        exists()
+        .where(_slots.c.pitch_id == _pitches.c.id, _slots.c.locked_at.is_not(None))
+        .label("chair_locked"),
+        _cards.c.id.label("scorecard_id"),
+        _cards.c.revision,
+    )
+    .select_from(
+        _events.join(
+            _pitches,
+            and_(_pitches.c.event_id == _events.c.id, _pitches.c.id == _PITCH),
+        ).outerjoin(
+            _cards,
+            and_(_cards.c.pitch_id == _pitches.c.id, _cards.c.judge_id == _JUDGE),
+        )
+    )
+    .where(_events.c.slug == bindparam("slug"))
+    # PostgreSQL: phase checks and the write share one transaction (R-06); SQLite's
+    # BEGIN IMMEDIATE already holds the write lock.
+    .with_for_update(of=_events)
+)
+
+_RUBRIC = (
+    select(
+        _criteria.c.id,
+        _criteria.c.code,
+        _criteria.c.name,
+        _criteria.c.weight,
+        _criteria.c.tie_break_rank,
+    )
+    .where(_criteria.c.event_id == bindparam("event_id"))
+    .order_by(_criteria.c.position)
+)
+
+_EVENT_SCALE = select(
+    _events.c.id, _events.c.phase, _events.c.scale_min, _events.c.scale_max
+).where(_events.c.slug == bindparam("slug"))
+
+_USED_KEY = select(_keys.c.judge_id, _keys.c.scorecard_id).where(
+    _keys.c.key == bindparam("key")
+)
+_CARD_STATE = select(_cards.c.pitch_id, _cards.c.revision, _cards.c.updated_at).where(
+    _cards.c.id == bindparam("card_id")
+)
+_OLD_MARKS = select(_marks.c.criterion_id, _marks.c.value).where(
+    _marks.c.scorecard_id == bindparam("card_id")
+)
+_NEW_CARD = insert(_cards)
+_REVISE_CARD = (
+    update(_cards)
+    .where(_cards.c.id == bindparam("card_id"), _cards.c.revision == bindparam("base"))
+    .values(
+        revision=bindparam("new_revision"),
+        feedback=bindparam("feedback"),
+        recommendation=bindparam("recommendation"),
+        conditions=bindparam("conditions"),
+        private_notes=bindparam("private_notes"),
+        updated_at=bindparam("now"),
+    )
+)
+_NEW_MARKS = insert(_marks)
+_REVISE_MARK = (
+    update(_marks)
+    .where(
+        _marks.c.scorecard_id == bindparam("card_id"),
+        _marks.c.criterion_id == bindparam("criterion"),
+    )
+    .values(value=bindparam("mark"))
+)
+_NEW_KEY = insert(_keys)
+
+
+def _run(statement, params=None):
+    """Execute a table statement on the session's connection, in its transaction, without
+    the ORM's execution pipeline (these statements load no mapped objects)."""
+    return db.session.connection().execute(statement, params)
+
+
+def read_rubric(slug: str) -> FormRubric:
+    """Read the event's rubric for the scorecard form, outside the write lock.
+
+    :func:`save` checks the marks again against the rubric read under the lock.
+
+    :raises NotFound: if there is no such event.
+    """
+    with reading():
+        event = _run(_EVENT_SCALE, {"slug": slug}).one_or_none()
+        if event is None:
+            abort(404)
+        criteria = _read_criteria(event.id)
+    return FormRubric(
+        criteria, event.scale_min, event.scale_max, event.phase == EventPhase.MODERATION
+    )
+
+
+def _read_criteria(event_id: int) -> tuple[CriterionRow, ...]:
+    return tuple(CriterionRow(*c) for c in _run(_RUBRIC, {"event_id": event_id}))
+
+
+def open_scorecard(slug: str, pitch_id: int, judge_id: int) -> ScoringContext:
+    """Read what saving the judge's scorecard for a pitch needs, locking the event row.
+
+    :raises NotFound: if the pitch is not a submitted pitch of the event, or the judge is
+        not on its panel, not assigned it (split mode) or conflicted for it (R-04).
+    """
+    row = (
+        _run(_CONTEXT, {"slug": slug, "pitch_id": pitch_id, "judge_id": judge_id})
+        .mappings()
+        .one_or_none()
+    )
+    split = row is not None and row["assignment_mode"] == AssignmentMode.SPLIT
+    if (
+        row is None
+        or row["status"] != PitchStatus.SUBMITTED
+        or not row["on_panel"]
+        or row["conflicted"]
+        or (split and not row["is_practice"] and not row["assigned"])
+    ):
+        abort(404)
+    criteria = _read_criteria(row["id"])
+    return ScoringContext(
+        event_id=row["id"],
+        phase=row["phase"],
+        moderation_locked=row["moderation_locked_at"] is not None,
+        pitch_id=pitch_id,
+        is_practice=row["is_practice"],
+        chair_locked=row["chair_locked"],
+        judge_id=judge_id,
+        scorecard_id=row["scorecard_id"],
+        revision=row["revision"] or 0,
+        criteria=criteria,
+        scale_min=row["scale_min"],
+        scale_max=row["scale_max"],
+    )
+
+
+def save(ctx: ScoringContext, data: ScoreInput) -> SaveOutcome:
+    """Create or revise the judge's scorecard, atomically and idempotently.
+
+    A submission key already applied is answered without writing again, and an edit based
+    on an older revision is refused, so a late retry never overwrites a newer edit (R-42).
+    During moderation a change needs a reason, is audited as
+    "score.revised_in_moderation" with the old and new marks, and is refused once the
+    chair has locked moderation. The caller commits.
+
+    :raises EventError: if scoring is closed, moderation is locked or the chair locked
+        the pitch.
+    :raises JudgingError: if a mark, the feedback, the conditions or the reason is
+        missing or invalid, or the submission key belongs to another scorecard.
+    :raises StaleRevision: if the scorecard changed since the client loaded it.
+    """
+    _check_open(ctx)
+    replay = _replayed(ctx, data.submission_key)
+    if replay is not None:
+        return replay
+    if ctx.chair_locked and not ctx.moderating:  # moderation has its own rules
+        raise event_services.EventError(
+            "The chair has locked this pitch: its scores can no longer change"
+        )
+    reason, conditions = _validate(ctx, data)
+    if data.base_revision != ctx.revision:
+        raise StaleRevision(
+            "This scorecard was changed on another device or tab since you opened it. "
+            "Your latest saved scores are shown: check them and save again."
+        )
+    now = utcnow()
+    fields = {
+        "feedback": data.feedback.strip(),
+        "recommendation": data.recommendation,
+        "conditions": conditions,
+        # The audit line below records marks only: private notes never leave the card.
+        "private_notes": data.private_notes.strip(),
+    }
+    if ctx.scorecard_id is None:
+        card_id, old = _create(ctx, data.marks, fields, now), {}
+    else:
+        card_id, old = ctx.scorecard_id, _revise(ctx, data.marks, fields, now)
+    revision = ctx.revision + 1
+    _run(
+        _NEW_KEY,
+        {
+            "key": data.submission_key,
+            "judge_id": ctx.judge_id,
+            "scorecard_id": card_id,
+            "revision": revision,
+            "at": now,
+        },
+    )
+    audit.write(
+        "score.revised_in_moderation" if ctx.moderating else "score.saved",
+        actor_id=ctx.judge_id,
+        event_id=ctx.event_id,
+        target_type="Scorecard",
+        target_id=card_id,
+        at=now,
+        pitch_id=ctx.pitch_id,
+        revision=revision,
+        old={str(k): v for k, v in sorted(old.items())},
+        new={str(k): v for k, v in sorted(data.marks.items())},
+        **({"reason": reason} if ctx.moderating else {}),
+    )
+    _forget_loaded_card(card_id)
+    return SaveOutcome(card_id, False, now, revision)
+
+
+def _check_open(ctx: ScoringContext) -> None:
+    phases = PRACTICE_PHASES if ctx.is_practice else SCORING_PHASES
+    if ctx.phase not in phases:
+        raise event_services.EventError(
+            f"You cannot score pitches while the event is '{ctx.phase.label}'"
+        )
+    if ctx.moderation_locked:
+        raise event_services.EventError(
+            "You cannot change scores: the chair has locked moderation"
+        )
+
+
+def _replayed(ctx: ScoringContext, key: str) -> SaveOutcome | None:
+    """Answer a submission key that was already applied, without writing again."""
+    used = _run(_USED_KEY, {"key": key}).one_or_none()
+    if used is None:
+        return None
+    if used.judge_id != ctx.judge_id or used.scorecard_id != ctx.scorecard_id:
+        raise JudgingError("This submission key has already been used")
+    card = _run(_CARD_STATE, {"card_id": used.scorecard_id}).one()
+    return SaveOutcome(used.scorecard_id, True, card.updated_at, card.revision)
+
+
+def _validate(ctx: ScoringContext, data: ScoreInput) -> tuple[str, str]:
+    """Check the scorecard is complete; return the reason and the conditions to store."""
+    reason = data.reason.strip()[:500]
+    if ctx.moderating and not reason:
+        raise JudgingError("Give a reason for changing your scores during moderation")
+    try:
+        scoring.validate_marks(data.marks, ctx.rubric)
+    except scoring.ScoringError as error:
+        raise JudgingError(str(error)) from None
+    if not data.feedback.strip():
+        raise JudgingError("Write feedback for the team")
+    with_conditions = data.recommendation == Recommendation.FUND_WITH_CONDITIONS
+    conditions = data.conditions.strip() if with_conditions else ""
+    if with_conditions and not conditions:
+        raise JudgingError("Write the conditions of your recommendation")
+    return reason, conditions
+
+
+def _create(ctx: ScoringContext, marks: dict[int, int], fields: dict, now) -> int:
+    result = _run(
+        _NEW_CARD,
+        {
+            "pitch_id": ctx.pitch_id,
+            "judge_id": ctx.judge_id,
+            "revision": 1,
+            "submitted_at": now,
+            "updated_at": now,
+            **fields,
+        },
+    )
+    card_id = result.inserted_primary_key[0]
+    _run(
+        _NEW_MARKS,
+        [
+            {"scorecard_id": card_id, "criterion_id": c, "value": v}
+            for c, v in marks.items()
+        ],
+    )
+    return card_id
+
+
+def _revise(
+    ctx: ScoringContext, marks: dict[int, int], fields: dict, now
+) -> dict[int, int]:
+    """Write a new revision of the scorecard; return the marks it replaced."""
+    changed = _run(
+        _REVISE_CARD,
+        {
+            "card_id": ctx.scorecard_id,
+            "base": ctx.revision,
+            "new_revision": ctx.revision + 1,
+            "now": now,
+            **fields,
+        },
+    ).rowcount
+    if changed != 1:  # the row was read under the event lock: this cannot happen
+        raise StaleRevision("This scorecard changed while it was being saved")
+    old = dict(_run(_OLD_MARKS, {"card_id": ctx.scorecard_id}).all())
+    kept = [c for c in marks if c in old]
+    if kept:
+        _run(
+            _REVISE_MARK,
+            [
+                {"card_id": ctx.scorecard_id, "criterion": c, "mark": marks[c]}
+                for c in kept
+            ],
+        )
+    added = [c for c in marks if c not in old]
+    if added:
+        _run(
+            _NEW_MARKS,
+            [
+                {"scorecard_id": ctx.scorecard_id, "criterion_id": c, "value": marks[c]}
+                for c in added
+            ],
+        )
+    return old
+
+
+def _forget_loaded_card(card_id: int) -> None:
+    """Expire a copy of the scorecard the session already holds: it was written around
+    the ORM, so the next read must come from the database."""
+    card = db.session.identity_map.get(identity_key(Scorecard, card_id))
+    if card is None:
+        return
+    for mark in card.__dict__.get("marks", ()):
+        db.session.expire(mark)
+    db.session.expire(card)
