@@ -80,17 +80,21 @@ def reading() -> Iterator[None]:
 
     On SQLite a write request's transaction is BEGIN IMMEDIATE and holds the database's
     one write lock until it commits. Reads that need not share the write's transaction
-    (who is signed in, their roles, the rubric a form is built from) go in here, so the
-    lock is held only for the reads and writes that must agree (R-06). Objects loaded in
-    the block stay loaded: the transaction ends without expiring them. The block must not
-    write.
+    (who is signed in and their roles, a password's hash) go in here, so the lock is held
+    only for the reads and writes that must agree (R-06). Objects loaded in the block stay
+    loaded: the transaction ends without expiring them. The block must not write. Inside
+    a transaction that is already open the block simply joins it, so it can never commit
+    someone else's work.
     """
+    session = db.session()
+    if session.in_transaction():
+        yield
+        return
     token = write_intent.set(False)
     try:
         yield
     finally:
         write_intent.reset(token)
-        session = db.session()
         if session.in_transaction():
             keep, session.expire_on_commit = session.expire_on_commit, False
             try:

@@ -16,7 +16,7 @@ from flask_login import current_user, login_user, logout_user
 from auth import audit, services
 from auth.forms import LoginForm, RegisterForm
 from auth.policy import PUBLIC, SIGNED_IN, allow
-from extensions import db
+from extensions import db, reading
 
 bp = Blueprint("auth", __name__)
 
@@ -43,7 +43,9 @@ def login():
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        if services.is_throttled(form.email.data, _client_address()):
+        with reading():
+            throttled = services.is_throttled(form.email.data, _client_address())
+        if throttled:
             error = "Too many attempts. Wait a few minutes, then try again"
         else:
             user = services.authenticate(

@@ -9,7 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from auth import audit
 from auth.models import LoginFailure, User
-from extensions import db, utcnow
+from extensions import db, reading, utcnow
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
@@ -135,7 +135,8 @@ def authenticate(email: str, password: str, address: str) -> User | None:
 
     Always verifies one scrypt hash, so unknown and known accounts take the same time (R-11).
     """
-    user = get_user_by_email(email)
+    with reading():  # scrypt takes a while: never hold SQLite's write lock through it
+        user = get_user_by_email(email)
     ok = check_password_hash(
         user.password_hash if user else _DUMMY_HASH, password or ""
     )

@@ -33,6 +33,7 @@ import tempfile
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -151,6 +152,17 @@ class Gunicorn:
             check=False,
         ).stdout
         return [int(p) for p in out.split()]
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the current workers have used so far."""
+        total = 0
+        for pid in self.worker_pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # the worker has gone
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime in clock ticks
+        return total / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         os.killpg(self.proc.pid, signal.SIGTERM)
@@ -371,6 +383,12 @@ class AppRun:
 
         return burst(self.judges, save, kill=self.server if kill else None)
 
+    def stored(self, warm_up: int) -> int:
+        with sqlite3.connect(self.db_path) as conn:
+            return (
+                conn.execute("SELECT count(*) FROM scorecards").fetchone()[0] - warm_up
+            )
+
     def check(self, outcomes: list[Outcome]) -> dict:
         """Compare what the server confirmed with what the database holds."""
         with sqlite3.connect(self.db_path) as conn:
@@ -409,20 +427,40 @@ def run(tmp: Path, n: int, kill: bool) -> tuple[dict, dict]:
             bare.burst("warm-up")
             warm, _ = app.burst(app.pitch_ids[0])  # counted in the check, not timed
             base_out, app_out, base_wall, app_wall = [], [], 0.0, 0.0
+            cpu = {"bare": [0.0, 0.0], "app": [0.0, 0.0]}  # server, client seconds
             for number, pitch_id in enumerate(app.pitch_ids[1:]):
-                got, took = bare.burst(f"round{number}")
+                with measure_cpu(bare.server, cpu["bare"]):
+                    got, took = bare.burst(f"round{number}")
                 base_out, base_wall = base_out + got, base_wall + took
-                got, took = app.burst(pitch_id, kill=kill and number == 0)
+                with measure_cpu(app.server, cpu["app"]):
+                    got, took = app.burst(pitch_id, kill=kill and number == 0)
                 app_out, app_wall = app_out + got, app_wall + took
         finally:
             app.server.stop()
     finally:
         bare.server.stop()
     base = report(f"bare insert, N={n}", base_out, base_wall, bare.stored() - n, 201)
+    print_cpu(cpu["bare"], len(base_out))
     label = f"scorecards, N={n}" + (" (worker killed)" if kill else "")
-    checked = app.check(warm + app_out)
-    row = report(label, app_out, app_wall, checked["cards"] - n, 200)
-    return base, row | checked
+    row = report(label, app_out, app_wall, app.stored(n), 200)
+    print_cpu(cpu["app"], len(app_out))
+    return base, row | app.check(warm + app_out)
+
+
+@contextmanager
+def measure_cpu(server: Gunicorn, into: list[float]):
+    """Add the CPU the server's workers and this client process use in the block."""
+    server_before, client_before = server.cpu_seconds(), time.process_time()
+    yield
+    into[0] += server.cpu_seconds() - server_before
+    into[1] += time.process_time() - client_before
+
+
+def print_cpu(cpu: list[float], requests: int) -> None:
+    print(
+        f"    CPU per request: server {cpu[0] / requests * 1000:.2f} ms, "
+        f"client {cpu[1] / requests * 1000:.2f} ms"
+    )
 
 
 def main() -> int:

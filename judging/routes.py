@@ -121,17 +121,16 @@ def _save_scorecard(slug: str, pitch_id: int):
     """Save a posted scorecard: the tablet's background save (JSON) or the plain form.
 
     The success path is the lean one in judging.saving (every judge saves at once at the
-    end of a pitch): the form is checked before SQLite's write lock is taken. A refused
-    save shows the page again with what the judge entered.
+    end of a pitch). A refused save shows the page again with what the judge entered.
     """
-    rubric = saving.read_rubric(slug)
+    # The key is only looked up here; the form checks its shape before anything is saved.
+    ctx = saving.open_scorecard(
+        slug, pitch_id, current_user.id, request.form.get("submission_key", "")
+    )
     form = make_scorecard_form(
-        rubric.criteria,
-        rubric.scale_min,
-        rubric.scale_max,
-        needs_reason=rubric.moderating,
+        ctx.criteria, ctx.scale_min, ctx.scale_max, needs_reason=ctx.moderating
     )()
-    attempt = _attempt_save(slug, pitch_id, form)
+    attempt = _attempt_save(ctx, form)
     if _wants_json():
         return _attempt_json(attempt, form)
     if attempt.outcome is not None:
@@ -155,12 +154,12 @@ class _Attempt:
     stale: bool = False
 
 
-def _attempt_save(slug: str, pitch_id: int, form) -> _Attempt:
+def _attempt_save(ctx: saving.ScoringContext, form) -> _Attempt:
     """Validate and record a posted scorecard; commit on success, roll back otherwise."""
     if not form.validate():
+        db.session.rollback()
         return _Attempt(400)
     try:
-        ctx = saving.open_scorecard(slug, pitch_id, current_user.id)
         outcome = saving.save(ctx, _score_input(form))
     except saving.StaleRevision as error:
         db.session.rollback()

@@ -6,14 +6,11 @@ one query and writes with table statements rather than the ORM's unit of work. T
 statements are built once, at import, with bind parameters: a save reuses SQLAlchemy's
 compiled form instead of building and compiling its queries again.
 
-A save is three steps, so SQLite's write lock is held only for the part that must be
-consistent (R-06), and every judge's save is not queued behind another's form checks:
+A save is two steps, so the route can build the scorecard form from the rubric it read:
 
-- :func:`read_rubric` reads the rubric the route builds and checks the form with, in a
-  read transaction of its own (extensions.reading);
-- :func:`open_scorecard` takes the write lock and reads the event, the pitch, the judge's standing with it (panel,
-  assignment, conflicts, the chair's lock), their scorecard and the rubric, and answers
-  404 for a pitch the judge may not score (R-04);
+- :func:`open_scorecard` takes the write lock and reads the event, the pitch, the judge's
+  standing with it (panel, assignment, conflicts, the chair's lock), their scorecard and
+  the rubric, and answers 404 for a pitch the judge may not score (R-04);
 - :func:`save` checks the phase and the moderation lock on that locked row (R-06), applies
   the idempotency key and the revision check (R-42), validates, and writes the scorecard,
   its marks, the submission key and the audit line in the caller's transaction.
@@ -29,7 +26,7 @@ from sqlalchemy.orm.util import identity_key
 from auth import audit
 from events import services as event_services
 from events.models import AssignmentMode, Criterion, Event, EventPhase, PanelMember
-from extensions import db, reading, utcnow
+from extensions import db, utcnow
 from judging import scoring
 from judging.live_models import PitchSlot
 from judging.models import (
@@ -89,16 +86,6 @@ class CriterionRow:
 
 
 @dataclass(frozen=True)
-class FormRubric:
-    """What the scorecard form is built from."""
-
-    criteria: tuple[CriterionRow, ...]
-    scale_min: int
-    scale_max: int
-    moderating: bool  # a change needs a reason
-
-
-@dataclass(frozen=True)
 class ScoringContext:
     """What one save needs to know, read in one query with the event row locked."""
 
@@ -114,6 +101,9 @@ class ScoringContext:
     criteria: tuple[CriterionRow, ...]
     scale_min: int
     scale_max: int
+    # The submission key the client sent, and (judge, scorecard) if it was used already.
+    key: str = ""
+    key_used_by: tuple[int, int] | None = None
 
     @property
     def moderating(self) -> bool:
@@ -186,6 +176,14 @@ _CONTEXT = (
         .label("chair_locked"),
         _cards.c.id.label("scorecard_id"),
         _cards.c.revision,
+        select(_keys.c.judge_id)
+        .where(_keys.c.key == bindparam("key"))
+        .scalar_subquery()
+        .label("key_judge_id"),
+        select(_keys.c.scorecard_id)
+        .where(_keys.c.key == bindparam("key"))
+        .scalar_subquery()
+        .label("key_scorecard_id"),
     )
     .select_from(
         _events.join(
@@ -213,10 +211,6 @@ _RUBRIC = (
     .where(_criteria.c.event_id == bindparam("event_id"))
     .order_by(_criteria.c.position)
 )
-
-_EVENT_SCALE = select(
-    _events.c.id, _events.c.phase, _events.c.scale_min, _events.c.scale_max
-).where(_events.c.slug == bindparam("slug"))
 
 _USED_KEY = select(_keys.c.judge_id, _keys.c.scorecard_id).where(
     _keys.c.key == bindparam("key")
@@ -258,35 +252,24 @@ def _run(statement, params=None):
     return db.session.connection().execute(statement, params)
 
 
-def read_rubric(slug: str) -> FormRubric:
-    """Read the event's rubric for the scorecard form, outside the write lock.
-
-    :func:`save` checks the marks again against the rubric read under the lock.
-
-    :raises NotFound: if there is no such event.
-    """
-    with reading():
-        event = _run(_EVENT_SCALE, {"slug": slug}).one_or_none()
-        if event is None:
-            abort(404)
-        criteria = _read_criteria(event.id)
-    return FormRubric(
-        criteria, event.scale_min, event.scale_max, event.phase == EventPhase.MODERATION
-    )
-
-
 def _read_criteria(event_id: int) -> tuple[CriterionRow, ...]:
     return tuple(CriterionRow(*c) for c in _run(_RUBRIC, {"event_id": event_id}))
 
 
-def open_scorecard(slug: str, pitch_id: int, judge_id: int) -> ScoringContext:
-    """Read what saving the judge's scorecard for a pitch needs, locking the event row.
+def open_scorecard(
+    slug: str, pitch_id: int, judge_id: int, key: str = ""
+) -> ScoringContext:
+    """Read what saving the judge's scorecard for a pitch needs, locking the event row,
+    and whether the submission key was used already.
 
     :raises NotFound: if the pitch is not a submitted pitch of the event, or the judge is
         not on its panel, not assigned it (split mode) or conflicted for it (R-04).
     """
     row = (
-        _run(_CONTEXT, {"slug": slug, "pitch_id": pitch_id, "judge_id": judge_id})
+        _run(
+            _CONTEXT,
+            {"slug": slug, "pitch_id": pitch_id, "judge_id": judge_id, "key": key},
+        )
         .mappings()
         .one_or_none()
     )
@@ -313,6 +296,10 @@ def open_scorecard(slug: str, pitch_id: int, judge_id: int) -> ScoringContext:
         criteria=criteria,
         scale_min=row["scale_min"],
         scale_max=row["scale_max"],
+        key=key,
+        key_used_by=None
+        if row["key_scorecard_id"] is None
+        else (row["key_judge_id"], row["key_scorecard_id"]),
     )
 
 
@@ -399,13 +386,17 @@ def _check_open(ctx: ScoringContext) -> None:
 
 def _replayed(ctx: ScoringContext, key: str) -> SaveOutcome | None:
     """Answer a submission key that was already applied, without writing again."""
-    used = _run(_USED_KEY, {"key": key}).one_or_none()
+    if key == ctx.key:
+        used = ctx.key_used_by
+    else:
+        used = _run(_USED_KEY, {"key": key}).one_or_none()
     if used is None:
         return None
-    if used.judge_id != ctx.judge_id or used.scorecard_id != ctx.scorecard_id:
+    judge_id, card_id = used
+    if judge_id != ctx.judge_id or card_id != ctx.scorecard_id:
         raise JudgingError("This submission key has already been used")
-    card = _run(_CARD_STATE, {"card_id": used.scorecard_id}).one()
-    return SaveOutcome(used.scorecard_id, True, card.updated_at, card.revision)
+    card = _run(_CARD_STATE, {"card_id": card_id}).one()
+    return SaveOutcome(card_id, True, card.updated_at, card.revision)
 
 
 def _validate(ctx: ScoringContext, data: ScoreInput) -> tuple[str, str]:

@@ -192,7 +192,8 @@ def record_scorecard(
     :raises JudgingError: if a mark, the feedback or the reason is missing or invalid.
     :raises StaleRevision: if the scorecard changed since the client loaded it.
     """
-    return saving.save(saving.open_scorecard(event.slug, pitch.id, judge.id), data)
+    ctx = saving.open_scorecard(event.slug, pitch.id, judge.id, data.submission_key)
+    return saving.save(ctx, data)
 
 
 # --- results ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
 from auth import services
@@ -180,6 +181,43 @@ def test_login_right_password_signs_in_and_audits(app, client):
         )
         assert entry.actor_id == int(user_id.split(":")[0])
         assert db.session.scalar(select(func.count(LoginFailure.id))) == 0
+
+
+@pytest.mark.parametrize("password", [PASSWORD, "not the password"])
+def test_login_checks_the_password_without_holding_the_write_lock(
+    app, client, monkeypatch, password
+):
+    """A wave of judges signing in at once must not queue on SQLite's write lock
+    through each scrypt: the account is read in a deferred transaction, and the
+    IMMEDIATE one only records the outcome."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite's transaction kinds")
+    _make_account(app, "judge@example.org")
+    log: list[str] = []
+
+    def before_cursor_execute(conn, cursor, statement, *args):
+        log.append(" ".join(statement.split()))
+
+    real_check = services.check_password_hash
+
+    def check(*args):
+        log.append("scrypt")
+        return real_check(*args)
+
+    monkeypatch.setattr(services, "check_password_hash", check)
+    with app.app_context():
+        engine = db.engine
+    sa_event.listen(engine, "before_cursor_execute", before_cursor_execute)
+    try:
+        client.post("/login", data={"email": "judge@example.org", "password": password})
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", before_cursor_execute)
+
+    scrypt = log.index("scrypt")
+    assert "BEGIN IMMEDIATE" not in log[:scrypt]
+    assert any("FROM users" in s for s in log[:scrypt])
+    assert "BEGIN IMMEDIATE" in log[scrypt:]  # the audit line, and any failure count
+    assert any(s.startswith("INSERT INTO audit_entries") for s in log[scrypt:])
 
 
 def test_r11_login_wrong_password_and_unknown_email_look_the_same(app):

@@ -191,8 +191,8 @@ def test_json_save_reads_the_user_outside_the_write_lock(app, panel):
         "INSERT INTO score_submissions",
         "INSERT INTO scorecards",
     ]
-    # The context read, the rubric and the submission-key lookup: nothing else.
-    assert len([s for s in locked if s.startswith("SELECT")]) == 3
+    # The context read (submission key included) and the rubric: nothing else.
+    assert len([s for s in locked if s.startswith("SELECT")]) == 2
 
 
 def test_service_revision_refreshes_a_scorecard_the_session_already_holds(app):
