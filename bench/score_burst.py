@@ -153,16 +153,17 @@ class Gunicorn:
         ).stdout
         return [int(p) for p in out.split()]
 
-    def cpu_seconds(self) -> float:
-        """CPU time (user + system) the current workers have used so far."""
-        total = 0
+    def cpu_seconds(self) -> dict[int, float]:
+        """CPU time (user + system) each current worker has used so far."""
+        used = {}
         for pid in self.worker_pids():
             try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:  # the worker has gone
                 continue
-            total += int(fields[11]) + int(fields[12])  # utime, stime in clock ticks
-        return total / os.sysconf("SC_CLK_TCK")
+            ticks = int(fields[11]) + int(fields[12])  # utime, stime
+            used[pid] = ticks / os.sysconf("SC_CLK_TCK")
+        return used
 
     def stop(self) -> None:
         os.killpg(self.proc.pid, signal.SIGTERM)
@@ -452,7 +453,9 @@ def measure_cpu(server: Gunicorn, into: list[float]):
     """Add the CPU the server's workers and this client process use in the block."""
     server_before, client_before = server.cpu_seconds(), time.process_time()
     yield
-    into[0] += server.cpu_seconds() - server_before
+    # A worker killed in the block takes its figure with it; its replacement counts whole.
+    after = server.cpu_seconds()
+    into[0] += sum(used - server_before.get(pid, 0.0) for pid, used in after.items())
     into[1] += time.process_time() - client_before
 
 
