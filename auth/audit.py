@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import g, has_request_context
-from sqlalchemy import insert
+from sqlalchemy import Connection, insert
 
 from auth.models import AuditEntry
 from extensions import db
@@ -51,6 +51,7 @@ _INSERT = insert(AuditEntry.__table__)
 
 
 def write(
+    connection: Connection,
     action: str,
     *,
     actor_id: int | None,
@@ -60,12 +61,13 @@ def write(
     at: datetime,
     **detail: Any,
 ) -> None:
-    """Insert one audit entry now, in the caller's transaction, without the ORM.
+    """Insert one audit entry now on the caller's connection (in its transaction),
+    without the ORM.
 
     For the hot paths that write with table statements (judging/saving.py); everything
     else uses :func:`record`.
     """
-    db.session.execute(
+    connection.execute(
         _INSERT,
         _row(
             action,

@@ -4,7 +4,7 @@ import unicodedata
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from auth import audit
@@ -160,12 +160,16 @@ def revoke_sessions(user: User) -> None:
     user.session_version += 1
 
 
+# Built once: every signed-in request runs it.
+_USER_BY_ID = select(User).where(User.id == bindparam("user_id"))
+
+
 def load_user(session_id: str) -> User | None:
     """Resolve the Flask-Login id "<user id>:<session version>" to an active user."""
     user_id, _, version = (session_id or "").partition(":")
     if not (user_id.isdigit() and version.isdigit()):
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.scalars(_USER_BY_ID, {"user_id": int(user_id)}).one_or_none()
     if user is None or not user.is_active or user.session_version != int(version):
         return None
     return user

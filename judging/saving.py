@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import abort
-from sqlalchemy import and_, bindparam, exists, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, exists, insert, or_, select, update
 from sqlalchemy.orm.util import identity_key
 
 from auth import audit
@@ -246,14 +246,16 @@ _REVISE_MARK = (
 _NEW_KEY = insert(_keys)
 
 
-def _run(statement, params=None):
-    """Execute a table statement on the session's connection, in its transaction, without
-    the ORM's execution pipeline (these statements load no mapped objects)."""
-    return db.session.connection().execute(statement, params)
+def _connection() -> Connection:
+    """The session's connection, in its transaction: these table statements load no
+    mapped objects, so they skip the ORM's execution pipeline."""
+    return db.session.connection()
 
 
-def _read_criteria(event_id: int) -> tuple[CriterionRow, ...]:
-    return tuple(CriterionRow(*c) for c in _run(_RUBRIC, {"event_id": event_id}))
+def _read_criteria(conn: Connection, event_id: int) -> tuple[CriterionRow, ...]:
+    return tuple(
+        CriterionRow(*c) for c in conn.execute(_RUBRIC, {"event_id": event_id})
+    )
 
 
 def open_scorecard(
@@ -265,8 +267,9 @@ def open_scorecard(
     :raises NotFound: if the pitch is not a submitted pitch of the event, or the judge is
         not on its panel, not assigned it (split mode) or conflicted for it (R-04).
     """
+    conn = _connection()
     row = (
-        _run(
+        conn.execute(
             _CONTEXT,
             {"slug": slug, "pitch_id": pitch_id, "judge_id": judge_id, "key": key},
         )
@@ -282,7 +285,7 @@ def open_scorecard(
         or (split and not row["is_practice"] and not row["assigned"])
     ):
         abort(404)
-    criteria = _read_criteria(row["id"])
+    criteria = _read_criteria(conn, row["id"])
     return ScoringContext(
         event_id=row["id"],
         phase=row["phase"],
@@ -319,7 +322,8 @@ def save(ctx: ScoringContext, data: ScoreInput) -> SaveOutcome:
     :raises StaleRevision: if the scorecard changed since the client loaded it.
     """
     _check_open(ctx)
-    replay = _replayed(ctx, data.submission_key)
+    conn = _connection()
+    replay = _replayed(conn, ctx, data.submission_key)
     if replay is not None:
         return replay
     if ctx.chair_locked and not ctx.moderating:  # moderation has its own rules
@@ -341,11 +345,11 @@ def save(ctx: ScoringContext, data: ScoreInput) -> SaveOutcome:
         "private_notes": data.private_notes.strip(),
     }
     if ctx.scorecard_id is None:
-        card_id, old = _create(ctx, data.marks, fields, now), {}
+        card_id, old = _create(conn, ctx, data.marks, fields, now), {}
     else:
-        card_id, old = ctx.scorecard_id, _revise(ctx, data.marks, fields, now)
+        card_id, old = ctx.scorecard_id, _revise(conn, ctx, data.marks, fields, now)
     revision = ctx.revision + 1
-    _run(
+    conn.execute(
         _NEW_KEY,
         {
             "key": data.submission_key,
@@ -356,6 +360,7 @@ def save(ctx: ScoringContext, data: ScoreInput) -> SaveOutcome:
         },
     )
     audit.write(
+        conn,
         "score.revised_in_moderation" if ctx.moderating else "score.saved",
         actor_id=ctx.judge_id,
         event_id=ctx.event_id,
@@ -384,18 +389,18 @@ def _check_open(ctx: ScoringContext) -> None:
         )
 
 
-def _replayed(ctx: ScoringContext, key: str) -> SaveOutcome | None:
+def _replayed(conn: Connection, ctx: ScoringContext, key: str) -> SaveOutcome | None:
     """Answer a submission key that was already applied, without writing again."""
     if key == ctx.key:
         used = ctx.key_used_by
     else:
-        used = _run(_USED_KEY, {"key": key}).one_or_none()
+        used = conn.execute(_USED_KEY, {"key": key}).one_or_none()
     if used is None:
         return None
     judge_id, card_id = used
     if judge_id != ctx.judge_id or card_id != ctx.scorecard_id:
         raise JudgingError("This submission key has already been used")
-    card = _run(_CARD_STATE, {"card_id": card_id}).one()
+    card = conn.execute(_CARD_STATE, {"card_id": card_id}).one()
     return SaveOutcome(card_id, True, card.updated_at, card.revision)
 
 
@@ -417,8 +422,10 @@ def _validate(ctx: ScoringContext, data: ScoreInput) -> tuple[str, str]:
     return reason, conditions
 
 
-def _create(ctx: ScoringContext, marks: dict[int, int], fields: dict, now) -> int:
-    result = _run(
+def _create(
+    conn: Connection, ctx: ScoringContext, marks: dict[int, int], fields: dict, now
+) -> int:
+    result = conn.execute(
         _NEW_CARD,
         {
             "pitch_id": ctx.pitch_id,
@@ -430,7 +437,7 @@ def _create(ctx: ScoringContext, marks: dict[int, int], fields: dict, now) -> in
         },
     )
     card_id = result.inserted_primary_key[0]
-    _run(
+    conn.execute(
         _NEW_MARKS,
         [
             {"scorecard_id": card_id, "criterion_id": c, "value": v}
@@ -441,10 +448,10 @@ def _create(ctx: ScoringContext, marks: dict[int, int], fields: dict, now) -> in
 
 
 def _revise(
-    ctx: ScoringContext, marks: dict[int, int], fields: dict, now
+    conn: Connection, ctx: ScoringContext, marks: dict[int, int], fields: dict, now
 ) -> dict[int, int]:
     """Write a new revision of the scorecard; return the marks it replaced."""
-    changed = _run(
+    changed = conn.execute(
         _REVISE_CARD,
         {
             "card_id": ctx.scorecard_id,
@@ -456,10 +463,10 @@ def _revise(
     ).rowcount
     if changed != 1:  # the row was read under the event lock: this cannot happen
         raise StaleRevision("This scorecard changed while it was being saved")
-    old = dict(_run(_OLD_MARKS, {"card_id": ctx.scorecard_id}).all())
+    old = dict(conn.execute(_OLD_MARKS, {"card_id": ctx.scorecard_id}).all())
     kept = [c for c in marks if c in old]
     if kept:
-        _run(
+        conn.execute(
             _REVISE_MARK,
             [
                 {"card_id": ctx.scorecard_id, "criterion": c, "mark": marks[c]}
@@ -468,7 +475,7 @@ def _revise(
         )
     added = [c for c in marks if c not in old]
     if added:
-        _run(
+        conn.execute(
             _NEW_MARKS,
             [
                 {"scorecard_id": ctx.scorecard_id, "criterion_id": c, "value": marks[c]}

@@ -225,6 +225,7 @@ def test_audit_write_stores_the_same_line_as_record(app):
         g.request_id = "req-123"
         now = utcnow()
         audit.write(
+            db.session.connection(),
             "score.saved",
             actor_id=None,
             event_id=None,
