@@ -355,21 +355,71 @@ def redistribute(
     Every other pair is kept. See the module docstring for the rules.
     """
     _check(k, cap)
-    excluded = set(excluded)
     remaining = sorted(set(judges) - {judge_out})
     current: Assignment = {p: set(js) - {judge_out} for p, js in assignment.items()}
     affected = sorted(p for p, js in assignment.items() if judge_out in set(js))
-    rng = random.Random(f"{seed}:out:{judge_out}")
-    tiebreak = {j: rng.random() for j in remaining}
-    loads = judge_loads(current, remaining)
+    return _refill(
+        current, affected, remaining, k, cap, set(excluded), seed, f"out:{judge_out}"
+    )
+
+
+def replace_pair(
+    assignment: Mapping[int, Iterable[int]],
+    pitch: int,
+    judge_out: int,
+    judges: Iterable[int],
+    k: int,
+    *,
+    cap: int | None = None,
+    excluded: Iterable[tuple[int, int]] = (),
+    seed: str = "",
+) -> Draw:
+    """Take one judge off one pitch (a conflict declared after the draw) and give the
+    pitch another judge by the same rules as :func:`redistribute`.
+
+    ``judge_out`` stays available for their other pitches; the pair itself should be in
+    ``excluded`` so they are never put back.
+    """
+    _check(k, cap)
+    current: Assignment = {p: set(js) for p, js in assignment.items()}
+    current.setdefault(pitch, set()).discard(judge_out)
+    excluded = set(excluded) | {(pitch, judge_out)}
+    return _refill(
+        current,
+        [pitch],
+        sorted(set(judges)),
+        k,
+        cap,
+        excluded,
+        seed,
+        f"conflict:{pitch}:{judge_out}",
+    )
+
+
+def _refill(
+    current: Assignment,
+    affected: list[int],
+    judges: list[int],
+    k: int,
+    cap: int | None,
+    excluded: set,
+    seed: str,
+    salt: str,
+) -> Draw:
+    """Bring each affected pitch back up to k (or as near as conflicts allow): the least
+    loaded eligible judge first, preferring one who joins separate groups of judges, then
+    a seeded tie-break, so the result can be reproduced."""
+    rng = random.Random(f"{seed}:{salt}")
+    tiebreak = {j: rng.random() for j in judges}
+    loads = judge_loads(current, judges)
     demand = {
-        p: min(k, sum(1 for j in remaining if (p, j) not in excluded)) for p in current
+        p: min(k, sum(1 for j in judges if (p, j) not in excluded)) for p in current
     }
     for p in affected:
         while len(current[p]) < demand[p]:
             eligible = [
                 j
-                for j in remaining
+                for j in judges
                 if j not in current[p]
                 and (p, j) not in excluded
                 and (cap is None or loads[j] < cap)

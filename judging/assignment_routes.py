@@ -146,3 +146,26 @@ def drop_out(slug: str):
             )
         flash("The judge's pitches were redistributed", "success")
     return _back(slug)
+
+
+@bp.route("/assignment/restore", methods=["POST"])
+@allow(ORGANISER)
+def restore(slug: str):
+    """Put a judge marked as dropped out back on the panel (audited)."""
+    event = event_services.get_event_or_404(slug)
+    form = AssignmentJudgeForm()
+    if not form.validate_on_submit():
+        flash("That change could not be saved. Reload the page and try again", "error")
+        return _back(slug)
+    try:
+        assignment_service.restore(current_user, event, int(form.judge_id.data))
+    except assignment_service.AssignmentError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(
+            "The judge is back on the panel with no pitches: assign them pitches below",
+            "success",
+        )
+    return _back(slug)

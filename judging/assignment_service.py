@@ -19,6 +19,12 @@ Decisions:
   they get nothing in later redistributions. Their scorecards are kept (nothing is
   deleted) but no longer count: in split mode only assigned pairs count. The same holds
   for a pair the organiser unassigns.
+- A conflict that appears after the draw (a judge declares one, or the organiser decides
+  a flagged pair is one) takes that judge off that pitch and gives the pitch another
+  judge by the same rules (``assignment.replace_pair``), so it keeps k judges where the
+  panel allows.
+- A judge marked as dropped out can be put back on the panel; they return with no
+  pitches, for the organiser to assign.
 """
 
 import secrets
@@ -472,3 +478,99 @@ def drop_out(actor: User, event: Event, judge_id: int) -> algorithm.Draw:
     )
     db.session.flush()
     return result
+
+
+def replace_after_conflict(
+    actor: User, event: Event, pitch_id: int, judge_id: int
+) -> int | None:
+    """Take a judge off a pitch they are now conflicted for, and give it another judge.
+
+    Called when a judge declares a conflict after the draw, or an organiser decides a
+    flagged pair is one. Nothing happens in panel mode, when the pair was not assigned,
+    or once the assignment can no longer change. Returns the judge who took the place,
+    or None when nobody could (the pitch shows as short on the assignment page).
+    Audited as "assignment.replaced_after_conflict".
+    """
+    event = event_services.lock_event(event)
+    if not is_split(event) or not can_change(event):
+        return None
+    rows = list(
+        db.session.scalars(
+            select(JudgeAssignment).where(JudgeAssignment.event_id == event.id)
+        )
+    )
+    gone = next(
+        (r for r in rows if r.pitch_id == pitch_id and r.judge_id == judge_id), None
+    )
+    if gone is None:
+        return None
+    current: dict[int, set[int]] = {
+        p.id: set() for p in pitch_services.list_submitted_pitches(event)
+    }
+    for row in rows:
+        current.setdefault(row.pitch_id, set()).add(row.judge_id)
+    result = algorithm.replace_pair(
+        current,
+        pitch_id,
+        judge_id,
+        active_judge_ids(event),
+        event.judges_per_pitch or 1,
+        cap=event.max_pitches_per_judge,
+        excluded=excluded_pairs(event),
+        seed=event.assignment_seed or "",
+    )
+    db.session.delete(gone)
+    added = sorted(result.assignment[pitch_id] - current[pitch_id])
+    for new_judge in added:
+        db.session.add(
+            JudgeAssignment(
+                event_id=event.id,
+                pitch_id=pitch_id,
+                judge_id=new_judge,
+                assigned_by_id=actor.id,
+                source=AssignmentSource.REDISTRIBUTION,
+            )
+        )
+    audit.record(
+        "assignment.replaced_after_conflict",
+        actor=actor,
+        event_id=event.id,
+        target=db.session.get(Pitch, pitch_id),
+        pitch_id=pitch_id,
+        judge_id=judge_id,
+        replaced_by=added,
+        short=result.shortfall.get(pitch_id, 0),
+    )
+    db.session.flush()
+    return added[0] if added else None
+
+
+def restore(actor: User, event: Event, judge_id: int) -> None:
+    """Put a judge who was marked as dropped out back on the panel (audited).
+
+    They come back with no pitches: the organiser assigns them by hand (or draws again
+    before scoring starts), and from now on they can take part in redistributions.
+
+    :raises NotFound: if the judge is not on this event's panel.
+    :raises AssignmentError: if not in split mode, the event is locked, or the judge had
+        not dropped out.
+    """
+    event = _require_changeable(event)
+    member = db.session.scalar(
+        select(PanelMember).where(
+            PanelMember.event_id == event.id, PanelMember.user_id == judge_id
+        )
+    )
+    if member is None:
+        abort(404)
+    if member.dropped_out_at is None:
+        raise AssignmentError("This judge has not dropped out")
+    member.dropped_out_at = None
+    audit.record(
+        "assignment.judge_restored",
+        actor=actor,
+        event_id=event.id,
+        target=member,
+        judge_id=judge_id,
+    )
+    db.session.flush()

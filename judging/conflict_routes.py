@@ -8,7 +8,7 @@ from auth import audit
 from auth.policy import JUDGE, ORGANISER, allow
 from events import services as event_services
 from extensions import db
-from judging import conflicts
+from judging import assignment_service, conflicts
 from judging.forms import ConflictDecisionForm, DeclarationForm
 
 bp = Blueprint("conflicts", __name__, url_prefix="/events/<slug>")
@@ -65,14 +65,13 @@ def decide(slug: str):
         )
         return redirect(url_for("conflicts.index", slug=slug))
     is_conflict = form.decision.data == "conflicted"
+    pitch_id, judge_id = int(form.pitch_id.data), int(form.judge_id.data)
     try:
-        conflicts.decide_conflict(
-            current_user,
-            event,
-            int(form.pitch_id.data),
-            int(form.judge_id.data),
-            is_conflict,
-        )
+        conflicts.decide_conflict(current_user, event, pitch_id, judge_id, is_conflict)
+        if is_conflict:  # split mode: the pitch gets another judge in their place
+            assignment_service.replace_after_conflict(
+                current_user, event, pitch_id, judge_id
+            )
     except conflicts.ConflictError as error:
         db.session.rollback()
         flash(str(error), "error")

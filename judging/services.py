@@ -53,7 +53,8 @@ def rubric_for(event: Event) -> scoring.Rubric:
 
 
 def declare_conflict(judge: User, event: Event, pitch: Pitch, reason: str) -> None:
-    """Record the judge's conflict with a pitch; from now on it is hidden from them.
+    """Record the judge's conflict with a pitch; from now on it is hidden from them, and
+    in split mode another judge takes their place on it.
 
     :raises JudgingError: if no reason is given.
     """
@@ -81,6 +82,8 @@ def declare_conflict(judge: User, event: Event, pitch: Pitch, reason: str) -> No
             target=pitch,
             reason=reason[:500],
         )
+        # Split mode: the pitch gets another judge in this one's place.
+        assignment_service.replace_after_conflict(judge, event, pitch.id, judge.id)
 
 
 # --- the judge's queue -----------------------------------------------------------------

@@ -199,6 +199,39 @@ def test_redistribute_avoids_conflicts_and_reports_gaps():
     assert after.shortfall == {1: 1}
 
 
+def test_replace_pair_takes_the_least_loaded_free_judge_and_keeps_the_rest():
+    current = {1: {101, 102}, 2: {101, 103}, 3: {102, 103}, 4: {104, 101}}
+
+    after = assignment.replace_pair(current, 1, 101, [101, 102, 103, 104], 2)
+
+    # 104 has one pitch, 103 has two: 104 takes 101's place; nothing else moves.
+    assert after.assignment[1] == frozenset({102, 104})
+    assert {p: js for p, js in after.assignment.items() if p != 1} == {
+        2: frozenset({101, 103}),
+        3: frozenset({102, 103}),
+        4: frozenset({101, 104}),
+    }
+    assert after.shortfall == {}
+
+
+def test_replace_pair_never_puts_the_conflicted_judge_back_and_reports_a_gap():
+    current = {1: {1, 2}}
+
+    after = assignment.replace_pair(current, 1, 1, [1, 2, 3], 2, excluded={(1, 3)})
+
+    assert after.assignment == {1: frozenset({2})}
+    assert after.shortfall == {1: 1}
+
+
+def test_replace_pair_respects_the_cap():
+    current = {1: {1, 2}, 2: {3, 2}, 3: {3, 1}}
+
+    after = assignment.replace_pair(current, 1, 1, [1, 2, 3], 2, cap=2)
+
+    assert after.assignment[1] == frozenset({2})  # 3 is at the cap of 2
+    assert after.shortfall == {1: 1}
+
+
 # --- split mode in the app ---------------------------------------------------------------
 
 
@@ -442,6 +475,120 @@ def test_drop_out_redistributes_and_keeps_k(app, split):
         organiser = db.session.get(User, split["organiser_pk"])
         assignment_service.drop_out(organiser, event, split["judge_pks"][2])
         assert {j for _, j in _pairs()} == set(split["judge_pks"][:2])
+
+
+def test_late_conflict_declared_by_a_judge_hands_the_pitch_to_another(app, split):
+    judge = split["judges"][0]
+    judge_pk = split["judge_pks"][0]
+    with app.app_context():
+        pitch, _ = _assigned_and_not(split)
+        before = _pairs()
+    client = _client_for(app, judge)
+
+    response = client.post(
+        f"/events/split/judge/pitches/{pitch}/conflict",
+        data={"reason": "My sister is on this team"},
+    )
+
+    assert response.status_code == 302
+    with app.app_context():
+        after = _pairs()
+        assert (pitch, judge_pk) not in after
+        judges_now = {j for p, j in after if p == pitch}
+        assert len(judges_now) == 2  # k is kept
+        newcomer = (judges_now - {j for p, j in before if p == pitch}).pop()
+        assert newcomer != judge_pk
+        assert after - {(pitch, newcomer)} == before - {(pitch, judge_pk)}
+        row = db.session.scalar(
+            select(JudgeAssignment).where(
+                JudgeAssignment.pitch_id == pitch, JudgeAssignment.judge_id == newcomer
+            )
+        )
+        assert row.source == AssignmentSource.REDISTRIBUTION
+        (entry,) = _audit("assignment.replaced_after_conflict")
+        assert entry["judge_id"] == judge_pk
+        assert entry["replaced_by"] == [newcomer]
+        assert entry["short"] == 0
+    # The newcomer now finds the pitch in their queue.
+    newcomer_client = _client_for(
+        app, split["judges"][split["judge_pks"].index(newcomer)]
+    )
+    assert f"/judge/pitches/{pitch}" in newcomer_client.get("/events/split/judge").text
+
+
+def test_organiser_conflict_decision_hands_the_pitch_to_another(app, split):
+    with app.app_context():
+        judge_pk = split["judge_pks"][1]
+        pitch_id, _ = _assigned_and_not(split, 1)
+        member = db.session.scalar(
+            select(PanelMember).where(PanelMember.user_id == judge_pk)
+        )
+        member.organisation = "Northshire NHS Trust"
+        pitch = db.session.get(Pitch, pitch_id)
+        pitch.team.members[0].organisation = "Northshire NHS Trust"
+        db.session.commit()
+    client = _client_for(app, split["organiser"])
+
+    response = client.post(
+        "/events/split/conflicts/decide",
+        data={"pitch_id": pitch_id, "judge_id": judge_pk, "decision": "conflicted"},
+    )
+
+    assert response.status_code == 302
+    with app.app_context():
+        pairs = _pairs()
+        assert (pitch_id, judge_pk) not in pairs
+        assert sum(1 for p, _ in pairs if p == pitch_id) == 2
+        assert _audit("assignment.replaced_after_conflict")[0]["judge_id"] == judge_pk
+
+
+def test_late_conflict_in_panel_mode_changes_no_assignment(app):
+    with app.app_context():
+        event = make_event(slug="panel", phase=EventPhase.JUDGING)
+        judge = make_judge(event)
+        pitch = make_team(event, submitted=True).pitch
+        services.declare_conflict(judge, event, pitch, "Former colleague")
+        db.session.commit()
+        assert db.session.scalars(select(JudgeAssignment)).all() == []
+        assert _audit("assignment.replaced_after_conflict") == []
+
+
+def test_dropped_out_judge_can_be_restored_and_is_audited(app, split):
+    leaving = split["judge_pks"][3]
+    client = _client_for(app, split["organiser"])
+    client.post("/events/split/assignment/drop-out", data={"judge_id": leaving})
+    page = client.get("/events/split/assignment").text
+    assert "Back on the panel" in page
+
+    response = client.post(
+        "/events/split/assignment/restore", data={"judge_id": leaving}
+    )
+
+    assert response.status_code == 302
+    with app.app_context():
+        member = db.session.scalar(
+            select(PanelMember).where(PanelMember.user_id == leaving)
+        )
+        assert member.dropped_out_at is None
+        assert _audit("assignment.judge_restored")[0]["judge_id"] == leaving
+        # Back on the panel: a later drop-out may hand them pitches again.
+        organiser = db.session.get(User, split["organiser_pk"])
+        assignment_service.drop_out(organiser, _event(), split["judge_pks"][0])
+        db.session.commit()
+        assert any(j == leaving for _, j in _pairs())
+    again = client.post("/events/split/assignment/restore", data={"judge_id": leaving})
+    assert again.status_code == 302
+    assert "has not dropped out" in client.get("/events/split/assignment").text
+
+
+def test_judge_cannot_restore_a_judge(app, split):
+    client = _client_for(app, split["judges"][0])
+
+    response = client.post(
+        "/events/split/assignment/restore", data={"judge_id": split["judge_pks"][3]}
+    )
+
+    assert response.status_code == 404
 
 
 def test_settings_and_draw_are_fixed_once_scoring_starts(app, split):
