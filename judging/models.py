@@ -36,9 +36,9 @@ class Scorecard(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    pitch_id: Mapped[int] = mapped_column(
-        ForeignKey("pitches.id", ondelete="CASCADE"), index=True
-    )
+    # No index of its own: the unique (pitch_id, judge_id) index serves lookups by pitch,
+    # and every scorecard saved skips one index write.
+    pitch_id: Mapped[int] = mapped_column(ForeignKey("pitches.id", ondelete="CASCADE"))
     judge_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
@@ -75,8 +75,9 @@ class Mark(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The unique (scorecard_id, criterion_id) index serves lookups by scorecard.
     scorecard_id: Mapped[int] = mapped_column(
-        ForeignKey("scorecards.id", ondelete="CASCADE"), index=True
+        ForeignKey("scorecards.id", ondelete="CASCADE")
     )
     criterion_id: Mapped[int] = mapped_column(
         ForeignKey("criteria.id", ondelete="CASCADE"), index=True
