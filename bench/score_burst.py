@@ -176,21 +176,22 @@ class Judge:
     port: int
     cookie: str = ""
     form: dict[str, str] = field(default_factory=dict)
-    # One body per pitch, made before the burst: a retry resends the same submission key.
-    bodies: dict[int, dict[str, str]] = field(default_factory=dict)
+    # One encoded body per pitch, made before the burst as a tablet's outbox holds it: a
+    # retry resends the same submission key.
+    bodies: dict[int, str] = field(default_factory=dict)
 
     def request(
         self,
         method: str,
         path: str,
-        body: dict | None = None,
+        body: dict | str | None = None,
         accept: str = "text/html",
     ) -> tuple[int, str, dict]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         headers = {"Accept": accept} | ({"Cookie": self.cookie} if self.cookie else {})
         data = None
         if body is not None:
-            data = urlencode(body)
+            data = body if isinstance(body, str) else urlencode(body)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         try:
             conn.request(method, path, body=data, headers=headers)
@@ -231,7 +232,7 @@ class Judge:
 
     def prepare(self, pitch_ids: list[int]) -> None:
         self.bodies = {
-            pitch_id: self.form | {"submission_key": str(uuid.uuid4())}
+            pitch_id: urlencode(self.form | {"submission_key": str(uuid.uuid4())})
             for pitch_id in pitch_ids
         }
 
