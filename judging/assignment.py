@@ -415,6 +415,7 @@ def _refill(
     demand = {
         p: min(k, sum(1 for j in judges if (p, j) not in excluded)) for p in current
     }
+    added: list[tuple[int, int]] = []
     for p in affected:
         while len(current[p]) < demand[p]:
             eligible = [
@@ -437,4 +438,75 @@ def _refill(
             chosen = eligible[0]
             current[p].add(chosen)
             loads[chosen] += 1
+            added.append((p, chosen))
+    _level(current, added, judges, excluded, cap, loads, tiebreak)
     return _result(current, seed, k)
+
+
+def _level(
+    current: Assignment,
+    added: list[tuple[int, int]],
+    judges: list[int],
+    excluded: set,
+    cap: int | None,
+    loads: dict[int, int],
+    tiebreak: dict[int, float],
+) -> None:
+    """Even out the loads by moving pairs just added, along chains where needed.
+
+    Handing pitches out one at a time can leave one judge two or more pitches ahead of
+    another when the order of the pitches was unlucky. A chain moves one added pitch
+    from the busiest judge to a second judge, one of the second judge's added pitches to
+    a third, and so on until a judge with at least two pitches fewer is reached: the
+    busiest judge loses one, the last gains one, nobody else changes. Only the pairs
+    added by this refill move, so no judge loses a pitch they may already have scored.
+    """
+    while True:
+        for heavy in sorted(judges, key=lambda j: (-loads[j], tiebreak[j])):
+            chain = _chain(current, added, judges, excluded, cap, loads, heavy)
+            if chain:
+                break
+        else:
+            return
+        for index, giver, taker in chain:
+            p = added[index][0]
+            current[p].discard(giver)
+            current[p].add(taker)
+            added[index] = (p, taker)
+        loads[chain[0][1]] -= 1
+        loads[chain[-1][2]] += 1
+
+
+def _chain(
+    current: Assignment,
+    added: list[tuple[int, int]],
+    judges: list[int],
+    excluded: set,
+    cap: int | None,
+    loads: dict[int, int],
+    heavy: int,
+) -> list[tuple[int, int, int]] | None:
+    """Find moves (added pair index, from, to) that take one pitch off ``heavy`` and
+    give one to a judge at least two pitches lighter, by breadth-first search."""
+    came: dict[int, tuple[int, int] | None] = {heavy: None}
+    queue = [heavy]
+    while queue:
+        giver = queue.pop(0)
+        for index, (p, j) in enumerate(added):
+            if j != giver:
+                continue
+            for taker in judges:
+                if taker in came or taker in current[p] or (p, taker) in excluded:
+                    continue
+                came[taker] = (index, giver)
+                if loads[heavy] - loads[taker] >= 2 and (
+                    cap is None or loads[taker] < cap
+                ):
+                    moves, at = [], taker
+                    while came[at] is not None:
+                        index_, from_ = came[at]
+                        moves.append((index_, from_, at))
+                        at = from_
+                    return moves[::-1]
+                queue.append(taker)
+    return None

@@ -96,7 +96,7 @@ def import_scores(slug: str):
         report = paper.import_scores(current_user, event, data)
         if report.ok:
             db.session.commit()
-            flash(f"Imported {len(report.rows)} paper scorecards", "success")
+            flash(_import_message(report), "success")
         else:
             db.session.rollback()
             status = 400
@@ -105,3 +105,17 @@ def import_scores(slug: str):
     return render_template(
         "judging/paper/import.html", event=event, form=form, report=report
     ), status
+
+
+def _import_message(report: paper.ImportReport) -> str:
+    """Say what the import changed: a file imported before changes nothing again."""
+    new = sum(1 for row in report.rows if not row.replayed)
+    again = len(report.rows) - new
+    if not new:
+        return (
+            f"Nothing new: all {again} scorecards were already imported from this file"
+        )
+    message = f"Imported {new} paper scorecard{'s' if new != 1 else ''}"
+    if again:
+        message += f"; {again} were already imported from this file"
+    return message

@@ -655,3 +655,13 @@ def test_r28_safe_next_accepts_local_paths(target):
 
     # Act / Assert
     assert safe_next(target) == target
+
+
+def test_a_page_showing_form_errors_says_error_first_in_its_title(client):
+    blank = client.get("/register")
+    refused = client.post("/register", data={"email": "not-an-email"})
+
+    title = re.compile(r"<title>\s*(.*?)\s*</title>", re.S)
+    assert title.search(blank.text).group(1).startswith("Create an account")
+    assert title.search(refused.text).group(1).startswith("Error: Create an account")
+    assert "nhsuk-error-summary" in refused.text

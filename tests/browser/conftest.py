@@ -244,11 +244,11 @@ def browse(page: Page, request, viewport) -> Browse:
             helper.problems.append(f"{response.status} for {response.url}")
 
     def on_request_failed(request: Request) -> None:
-        # A navigation that turns into a download ends as net::ERR_ABORTED.
+        # A navigation that turns into a download ends as net::ERR_ABORTED, and so does a
+        # page's polling fetch() in flight when the user submits a form and leaves.
         aborted = request.failure == "net::ERR_ABORTED"
-        if _LOCAL.match(request.url) and not (
-            request.is_navigation_request() and aborted
-        ):
+        left = request.is_navigation_request() or request.resource_type == "fetch"
+        if _LOCAL.match(request.url) and not (left and aborted):
             helper.problems.append(f"request failed: {request.url} {request.failure}")
 
     page.on("console", on_console)
