@@ -324,15 +324,25 @@ def funding_line(
     """Return the index in ``ranked`` of the last pitch the pot reaches (rule 7), or None
     when there is no pot or no ranked pitch. Every ranked pitch is funded if the pot
     covers them all."""
-    scored = [r for r in ranked if r.rank is not None]
-    if pot <= 0 or not scored:
+    return line_index(
+        [r.result.pitch_id for r in ranked if r.rank is not None], asks, pot
+    )
+
+
+def line_index(
+    pitch_ids: Sequence[int], asks: Mapping[int, int], pot: int
+) -> int | None:
+    """Walking down pitches in ranked order, the index of the first at which the asks add
+    up to the pot or more (rule 7); the last index when the pot covers them all, and None
+    when there is no pot or no pitch."""
+    if pot <= 0 or not pitch_ids:
         return None
     total = 0
-    for index, row in enumerate(scored):
-        total += asks.get(row.result.pitch_id, 0)
+    for index, pitch_id in enumerate(pitch_ids):
+        total += asks.get(pitch_id, 0)
         if total >= pot:
             return index
-    return len(scored) - 1
+    return len(pitch_ids) - 1
 
 
 def moderation_flags(

@@ -1,0 +1,473 @@
+"""Other ways to combine the judges' scores, and how robust a result is (domain 4.4 rule 7).
+
+Pure functions beside judging.scoring (no Flask, ORM or PDF); they take the same
+``Card`` and ``Rubric`` values and honour the same conflicts.
+
+Methods
+-------
+A judge's *weighted score* for a pitch is scoring rule 2. Over the judges counted for a
+pitch (complete scorecards, no conflict), a pitch's score by each method is:
+
+- **mean** (the default): the mean of the weighted scores (scoring rule 4).
+- **median**: the middle weighted score, or the mean of the two middle ones.
+- **trimmed mean**: with at least ``TRIM_MIN_JUDGES`` (5) judges, the mean after
+  dropping the single highest and the single lowest weighted score. With fewer judges
+  there is nothing to trim: the pitch has no trimmed mean (shown as "–"), and ranking by
+  this method uses its plain mean.
+- **z-score** (per-judge standardisation, the default when judges score different
+  subsets in split mode): each judge's weighted scores are standardised against that
+  judge's own mean and standard deviation over every pitch they were counted for,
+  ``z = (s - judge mean) / judge sd``, then mapped back to the rubric's scale with the
+  mean and standard deviation of all counted weighted scores of the event,
+  ``mapped = z * event sd + event mean``. A pitch's score is the mean of its judges'
+  mapped scores. A judge who scored one pitch only, or gave every pitch the same score,
+  has no spread to standardise: their z is 0 (they neither lift nor sink anyone).
+  Standard deviations are population ones. Square roots are not exact, so z-scores are
+  computed with 28 significant digits; every other method is exact.
+
+Ranking by any method orders pitches by that score, highest first, then by the event's
+tie-break chain (the same as scoring rule 5); pitches still equal share a rank.
+
+Robustness
+----------
+For the declared method the result is computed again leaving out each judge in turn, and
+by every other method. Each is compared with the declared result on three things: the
+**winner** (the pitch ranked first, or the pitches tied first), the **top three** (as a
+set) and the **funded set** (the pitches above and on the funding line, scoring rule 7).
+Each difference is reported in plain words.
+
+Judges against the panel
+------------------------
+A judge's *lean* is the mean, over the pitches they were counted for, of their weighted
+score minus the mean of the other counted judges' weighted scores for the same pitch
+(pitches nobody else scored are left out). A lean of ``LEAN_MARGIN`` (0.30) or more is
+*lenient*, -0.30 or less *harsh*, anything between *in line*. The panel's *agreement* is
+the mean Spearman rank correlation between every pair of judges who share at least
+``AGREEMENT_MIN_SHARED`` (3) pitches, read as: 0.70 or more strong, 0.40 to 0.70
+moderate, 0.20 to 0.40 weak, below 0.20 little or none.
+"""
+
+import enum
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, localcontext
+from fractions import Fraction
+from itertools import combinations
+from statistics import median
+
+from judging.scoring import (
+    Card,
+    Rubric,
+    is_complete,
+    line_index,
+    to_display,
+    weighted_score,
+)
+
+TRIM_MIN_JUDGES = 5
+LEAN_MARGIN = Fraction(3, 10)
+AGREEMENT_MIN_SHARED = 3
+
+
+class Method(enum.Enum):
+    MEAN = "mean"
+    MEDIAN = "median"
+    TRIMMED_MEAN = "trimmed_mean"
+    Z_SCORE = "z_score"
+
+    @property
+    def label(self) -> str:
+        return {
+            "mean": "Mean of weighted scores",
+            "median": "Median of weighted scores",
+            "trimmed_mean": "Trimmed mean (5 or more judges)",
+            "z_score": "Standardised per judge (z-scores)",
+        }[self.value]
+
+
+@dataclass(frozen=True)
+class MethodScore:
+    """One pitch's score by one method; ``exact`` is None when the method has none."""
+
+    pitch_id: int
+    method: Method
+    exact: Fraction | Decimal | None
+    judges: int
+
+    @property
+    def shown(self) -> Decimal | None:
+        if self.exact is None:
+            return None
+        if isinstance(self.exact, Fraction):
+            return to_display(self.exact)
+        return to_display(Fraction(self.exact))
+
+
+@dataclass(frozen=True)
+class MethodRow:
+    rank: int | None
+    pitch_id: int
+    score: MethodScore
+    tied: bool
+
+
+# --- the methods --------------------------------------------------------------------------
+
+
+def counted_scores(
+    cards: Iterable[Card], rubric: Rubric, conflicts: Iterable[tuple[int, int]] = ()
+) -> dict[int, dict[int, Fraction]]:
+    """Weighted scores of the counted cards: pitch id -> judge id -> score."""
+    excluded = set(conflicts)
+    scores: dict[int, dict[int, Fraction]] = {}
+    for card in cards:
+        if (card.pitch_id, card.judge_id) in excluded:
+            continue
+        if not is_complete(card.marks, rubric):
+            continue
+        scores.setdefault(card.pitch_id, {})[card.judge_id] = weighted_score(
+            card.marks, rubric
+        )
+    return scores
+
+
+def _mean(values: Sequence[Fraction]) -> Fraction:
+    return sum(values, Fraction(0)) / len(values)
+
+
+def _trimmed(values: Sequence[Fraction]) -> Fraction | None:
+    if len(values) < TRIM_MIN_JUDGES:
+        return None
+    ordered = sorted(values)
+    return _mean(ordered[1:-1])
+
+
+def _sd(values: Sequence[Fraction]) -> Decimal:
+    """Population standard deviation, to 28 significant digits."""
+    mean = _mean(values)
+    variance = sum(((v - mean) ** 2 for v in values), Fraction(0)) / len(values)
+    with localcontext() as ctx:
+        ctx.prec = 28
+        return (Decimal(variance.numerator) / Decimal(variance.denominator)).sqrt()
+
+
+def _dec(value: Fraction) -> Decimal:
+    with localcontext() as ctx:
+        ctx.prec = 28
+        return Decimal(value.numerator) / Decimal(value.denominator)
+
+
+def z_scores(
+    scores: Mapping[int, Mapping[int, Fraction]],
+) -> dict[int, dict[int, Decimal]]:
+    """Map every counted weighted score to the rubric scale by per-judge standardisation
+    (see the module docstring): pitch id -> judge id -> mapped score."""
+    by_judge: dict[int, list[Fraction]] = {}
+    for per_pitch in scores.values():
+        for judge, score in per_pitch.items():
+            by_judge.setdefault(judge, []).append(score)
+    everything = [s for values in by_judge.values() for s in values]
+    if not everything:
+        return {}
+    event_mean, event_sd = _dec(_mean(everything)), _sd(everything)
+    judge_stats = {
+        judge: (_dec(_mean(values)), _sd(values)) for judge, values in by_judge.items()
+    }
+    mapped: dict[int, dict[int, Decimal]] = {}
+    with localcontext() as ctx:
+        ctx.prec = 28
+        for pitch, per_pitch in scores.items():
+            for judge, score in per_pitch.items():
+                mean, sd = judge_stats[judge]
+                z = (_dec(score) - mean) / sd if sd else Decimal(0)
+                mapped.setdefault(pitch, {})[judge] = z * event_sd + event_mean
+    return mapped
+
+
+def method_scores(
+    pitch_ids: Iterable[int],
+    scores: Mapping[int, Mapping[int, Fraction]],
+    method: Method,
+) -> dict[int, MethodScore]:
+    """Every pitch's score by one method (None for a pitch without counted judges)."""
+    mapped = z_scores(scores) if method == Method.Z_SCORE else {}
+    result = {}
+    for pitch in pitch_ids:
+        values = list(scores.get(pitch, {}).values())
+        exact: Fraction | Decimal | None = None
+        if values:
+            if method == Method.MEAN:
+                exact = _mean(values)
+            elif method == Method.MEDIAN:
+                exact = Fraction(median(values))
+            elif method == Method.TRIMMED_MEAN:
+                exact = _trimmed(values)
+            else:
+                z = list(mapped[pitch].values())
+                with localcontext() as ctx:
+                    ctx.prec = 28
+                    exact = sum(z, Decimal(0)) / len(z)
+        result[pitch] = MethodScore(pitch, method, exact, len(values))
+    return result
+
+
+def _criterion_means(
+    cards: Iterable[Card], rubric: Rubric, scores: Mapping[int, Mapping[int, Fraction]]
+) -> dict[int, tuple[Fraction, ...]]:
+    """The tie-break chain's mean marks per pitch, over the counted judges."""
+    chain = rubric.tie_break_chain
+    marks: dict[int, list[Mapping[int, int]]] = {}
+    for card in cards:
+        if card.judge_id in scores.get(card.pitch_id, {}):
+            marks.setdefault(card.pitch_id, []).append(card.marks)
+    return {
+        pitch: tuple(Fraction(sum(m[c.id] for m in cards_), len(cards_)) for c in chain)
+        for pitch, cards_ in marks.items()
+    }
+
+
+def rank_by(
+    pitch_ids: Sequence[int],
+    cards: Sequence[Card],
+    rubric: Rubric,
+    method: Method,
+    conflicts: Iterable[tuple[int, int]] = (),
+) -> list[MethodRow]:
+    """Rank the pitches by one method, with the tie-break chain; equal pitches share a
+    rank. A trimmed mean that is not available ranks by the plain mean."""
+    scores = counted_scores(cards, rubric, conflicts)
+    by_method = method_scores(pitch_ids, scores, method)
+    fallback = (
+        method_scores(pitch_ids, scores, Method.MEAN)
+        if method == Method.TRIMMED_MEAN
+        else {}
+    )
+    breaks = _criterion_means(cards, rubric, scores)
+
+    def value(pitch: int):
+        exact = by_method[pitch].exact
+        if exact is None and pitch in fallback:
+            exact = fallback[pitch].exact
+        return exact
+
+    scored = [p for p in pitch_ids if value(p) is not None]
+    key = {p: (value(p), breaks.get(p, ())) for p in scored}
+    scored.sort(key=lambda p: (-key[p][0], tuple(-v for v in key[p][1]), p))
+    rows: list[MethodRow] = []
+    position = 0
+    for index, pitch in enumerate(scored):
+        if index == 0 or key[scored[index - 1]] != key[pitch]:
+            position = index + 1
+        tied = any(
+            0 <= other < len(scored) and key[scored[other]] == key[pitch]
+            for other in (index - 1, index + 1)
+        )
+        rows.append(MethodRow(position, pitch, by_method[pitch], tied))
+    rows.extend(
+        MethodRow(None, p, by_method[p], False) for p in pitch_ids if p not in key
+    )
+    return rows
+
+
+# --- robustness ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a ranking decides: the winner(s), the top three and the funded set."""
+
+    winners: frozenset[int]
+    top_three: frozenset[int]
+    funded: frozenset[int]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One alternative computation and how its outcome differs from the declared one."""
+
+    kind: str  # "without_judge" | "method"
+    judge_id: int | None
+    method: Method
+    outcome: Outcome
+    winner_changes: bool
+    top_three_changes: bool
+    funded_changes: bool
+
+    @property
+    def changes_anything(self) -> bool:
+        return self.winner_changes or self.top_three_changes or self.funded_changes
+
+
+def outcome_of(rows: Sequence[MethodRow], asks: Mapping[int, int], pot: int) -> Outcome:
+    """The winner(s), top three and funded set of a ranking (scoring rule 7's line)."""
+    ranked = [r for r in rows if r.rank is not None]
+    winners = frozenset(r.pitch_id for r in ranked if r.rank == 1)
+    top_three = frozenset(r.pitch_id for r in ranked if r.rank <= 3)
+    line = line_index([r.pitch_id for r in ranked], asks, pot)
+    funded = (
+        frozenset(r.pitch_id for r in ranked[: line + 1])
+        if line is not None
+        else frozenset()
+    )
+    return Outcome(winners, top_three, funded)
+
+
+def robustness(
+    pitch_ids: Sequence[int],
+    cards: Sequence[Card],
+    rubric: Rubric,
+    declared: Method,
+    asks: Mapping[int, int],
+    pot: int,
+    conflicts: Iterable[tuple[int, int]] = (),
+) -> tuple[Outcome, list[Finding]]:
+    """Recompute the declared result without each judge, and by each other method."""
+    conflicts = set(conflicts)
+    base = outcome_of(rank_by(pitch_ids, cards, rubric, declared, conflicts), asks, pot)
+
+    def finding(kind, judge, method, rows) -> Finding:
+        outcome = outcome_of(rows, asks, pot)
+        return Finding(
+            kind,
+            judge,
+            method,
+            outcome,
+            outcome.winners != base.winners,
+            outcome.top_three != base.top_three,
+            outcome.funded != base.funded,
+        )
+
+    findings = []
+    for judge in sorted({c.judge_id for c in cards}):
+        rest = [c for c in cards if c.judge_id != judge]
+        rows = rank_by(pitch_ids, rest, rubric, declared, conflicts)
+        findings.append(finding("without_judge", judge, declared, rows))
+    for method in Method:
+        if method != declared:
+            rows = rank_by(pitch_ids, cards, rubric, method, conflicts)
+            findings.append(finding("method", None, method, rows))
+    return base, findings
+
+
+# --- judges against the panel -------------------------------------------------------------
+
+
+class Lean(enum.Enum):
+    LENIENT = "lenient"
+    IN_LINE = "in line"
+    HARSH = "harsh"
+
+
+@dataclass(frozen=True)
+class JudgeReport:
+    judge_id: int
+    pitches: int
+    mean: Decimal
+    spread: Decimal  # population standard deviation of their weighted scores
+    lean: Decimal | None  # None when they shared no pitch with another judge
+    verdict: Lean | None
+
+
+def judge_reports(scores: Mapping[int, Mapping[int, Fraction]]) -> list[JudgeReport]:
+    """Each judge's mean and spread, and their lean against the rest of the panel."""
+    by_judge: dict[int, list[Fraction]] = {}
+    gaps: dict[int, list[Fraction]] = {}
+    for per_pitch in scores.values():
+        for judge, score in per_pitch.items():
+            by_judge.setdefault(judge, []).append(score)
+            others = [s for j, s in per_pitch.items() if j != judge]
+            if others:
+                gaps.setdefault(judge, []).append(score - _mean(others))
+    reports = []
+    for judge in sorted(by_judge):
+        values = by_judge[judge]
+        lean = _mean(gaps[judge]) if gaps.get(judge) else None
+        verdict = None
+        if lean is not None:
+            verdict = (
+                Lean.LENIENT
+                if lean >= LEAN_MARGIN
+                else Lean.HARSH
+                if lean <= -LEAN_MARGIN
+                else Lean.IN_LINE
+            )
+        reports.append(
+            JudgeReport(
+                judge,
+                len(values),
+                to_display(_mean(values)),
+                to_display(Fraction(_sd(values))),
+                to_display(lean) if lean is not None else None,
+                verdict,
+            )
+        )
+    return reports
+
+
+def _ranks(values: Sequence[Fraction]) -> list[Fraction]:
+    """Average ranks (1 = lowest), ties sharing the mean of their places."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    ranks = [Fraction(0)] * len(values)
+    start = 0
+    while start < len(order):
+        end = start
+        while end + 1 < len(order) and values[order[end + 1]] == values[order[start]]:
+            end += 1
+        for i in order[start : end + 1]:
+            ranks[i] = Fraction(start + end + 2, 2)
+        start = end + 1
+    return ranks
+
+
+def spearman(a: Sequence[Fraction], b: Sequence[Fraction]) -> Decimal | None:
+    """Spearman's rank correlation of two paired lists (None when either is constant)."""
+    ra, rb = _ranks(a), _ranks(b)
+    ma, mb = _mean(ra), _mean(rb)
+    cov = sum(((x - ma) * (y - mb) for x, y in zip(ra, rb, strict=True)), Fraction(0))
+    va = sum(((x - ma) ** 2 for x in ra), Fraction(0))
+    vb = sum(((y - mb) ** 2 for y in rb), Fraction(0))
+    if not va or not vb:
+        return None
+    with localcontext() as ctx:
+        ctx.prec = 28
+        return _dec(cov) / (_dec(va) * _dec(vb)).sqrt()
+
+
+@dataclass(frozen=True)
+class Agreement:
+    value: Decimal | None  # None when no two judges share enough pitches
+    pairs: int
+    reading: str
+
+
+def agreement(scores: Mapping[int, Mapping[int, Fraction]]) -> Agreement:
+    """The panel's agreement: the mean Spearman correlation over judge pairs (see the
+    module docstring), with a plain-English reading."""
+    judges = sorted({j for per_pitch in scores.values() for j in per_pitch})
+    rhos = []
+    for a, b in combinations(judges, 2):
+        shared = [p for p, per in scores.items() if a in per and b in per]
+        if len(shared) < AGREEMENT_MIN_SHARED:
+            continue
+        rho = spearman([scores[p][a] for p in shared], [scores[p][b] for p in shared])
+        if rho is not None:
+            rhos.append(rho)
+    if not rhos:
+        return Agreement(
+            None, 0, "Not enough shared pitches to measure how far the judges agree"
+        )
+    with localcontext() as ctx:
+        ctx.prec = 28
+        value = sum(rhos, Decimal(0)) / len(rhos)
+    shown = to_display(Fraction(value))
+    if value >= Decimal("0.70"):
+        words = "strong agreement: the judges largely put the pitches in the same order"
+    elif value >= Decimal("0.40"):
+        words = "moderate agreement: the judges mostly agree, with some differences"
+    elif value >= Decimal("0.20"):
+        words = "weak agreement: the judges often ordered the pitches differently"
+    else:
+        words = (
+            "little or no agreement: the judges ordered the pitches very differently"
+        )
+    return Agreement(shown, len(rhos), f"{shown}, {words}")
