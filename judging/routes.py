@@ -27,7 +27,7 @@ from events.forms import ActionForm
 from events.models import EventPhase
 from events.templating import london_time
 from extensions import db
-from judging import moderation, pdf, saving, services
+from judging import analysis, moderation, pdf, saving, services
 from judging.forms import ConflictForm, make_scorecard_form, new_submission_key
 from judging.models import Recommendation
 from pitches import services as pitch_services
@@ -281,10 +281,12 @@ def conflict(slug: str, pitch_id: int):
 def results(slug: str):
     """Show the ranked results, with the method and tie-break, to the event's organisers."""
     event = event_services.get_event_or_404(slug)
+    results = services.compute_results(event)
     return render_template(
         "judging/results.html",
         event=event,
-        results=services.compute_results(event),
+        results=results,
+        analysis=analysis.analyse(results),
         progress=services.progress_by_judge(event),
         conditions=services.conditions_by_pitch(event),
         form=ActionForm(),

@@ -234,6 +234,10 @@ class Results:
     conflicts: tuple[ConflictNote, ...]
     judges: tuple[PanelMember, ...]
     scorecards_counted: int
+    # What the ranking was computed from, for the other methods (judging.analysis).
+    rubric: scoring.Rubric | None = None
+    cards: tuple[scoring.Card, ...] = ()
+    excluded: frozenset[tuple[int, int]] = frozenset()
 
     @property
     def has_unresolved_ties(self) -> bool:
@@ -301,6 +305,9 @@ def compute_results(event: Event) -> Results:
         conflicts=tuple(notes),
         judges=judges,
         scorecards_counted=sum(r.result.judges_counted for r in ranked),
+        rubric=rubric,
+        cards=tuple(cards),
+        excluded=frozenset(pairs),
     )
 
 

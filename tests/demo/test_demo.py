@@ -461,3 +461,69 @@ def test_demo_sign_ins_are_printed_and_exist(demo_app, runner):
             db.session.scalars(select(User.email).where(User.email.in_(emails)))
         )
     assert found == set(emails)
+
+
+# --- beside the ranking: methods, robustness, judges (issue 4) -------------------------
+
+
+def test_demo_analysis_names_the_lenient_and_harsh_judges_and_reads_agreement(
+    demo_app, loaded
+):
+    from judging import analysis
+    from judging.methods import Lean, Method
+
+    with demo_app.app_context():
+        result = analysis.analyse(judging.compute_results(demo_event()))
+
+    assert result.declared == Method.MEAN  # panel mode
+    verdicts = {line.name: line.report.verdict for line in result.judges}
+    assert verdicts["Gareth Lowry"] == Lean.LENIENT
+    assert verdicts["Dr Priya Venkatesan"] == Lean.HARSH
+    assert verdicts["Judith Pennant"] == Lean.IN_LINE
+    means = {line.name: line.report.mean for line in result.judges}
+    # Domain 12.5: J1 calibrated (3.63), J2 lenient (4.16), J3 harsh (3.21).
+    assert (
+        means["Judith Pennant"],
+        means["Gareth Lowry"],
+        means["Dr Priya Venkatesan"],
+    ) == (Decimal("3.63"), Decimal("4.16"), Decimal("3.21"))
+    assert result.agreement.pairs == 15
+    assert result.agreement.reading.startswith(str(result.agreement.value))
+
+
+def test_demo_analysis_says_what_the_top_three_hinges_on(demo_app, loaded):
+    from judging import analysis
+
+    with demo_app.app_context():
+        result = analysis.analyse(judging.compute_results(demo_event()))
+
+    # The winner (T01) and the funded set hold every way; the third place does not.
+    assert not result.robust
+    assert all("winner" not in text for text in result.findings)
+    assert all("funded set" not in text for text in result.findings)
+    assert "Without Gareth Lowry's scores, the top three would change" in " ".join(
+        result.findings
+    )
+    assert any(text.startswith("By the median") for text in result.findings)
+
+
+def test_demo_results_page_shows_methods_robustness_and_judges(
+    demo_app, loaded, client
+):
+    from tests.factories import sign_in
+
+    with demo_app.app_context():
+        leah = db.session.scalar(
+            select(User).where(User.display_name == "Leah Brennan")
+        )
+        sign_in(client, leah)
+
+    page = client.get(f"/events/{data.EVENT['slug']}/results").text
+
+    assert "Other methods, side by side" in page
+    assert "Mean of weighted scores (declared)" in page
+    assert "Is the result robust?" in page
+    assert "the top three would change" in page
+    assert "Judges against the panel" in page
+    assert re.search(r"Gareth Lowry</th>.*?Lenient", page, re.S)
+    assert "Agreement between the judges:</strong> 0.71, strong agreement" in page
