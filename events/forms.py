@@ -20,7 +20,7 @@ from wtforms.validators import (
 )
 
 from events.models import EventPhase, EventType
-from events.rubrics import PRESETS
+from events.rubrics import PRESETS, AggregationMethod
 from formkit import EnumRadioField, LondonDateTimeField, clean_filter, enum_choices
 
 
@@ -99,6 +99,16 @@ class NewEventForm(EventForm):
         ],
         default="B",
         validators=[DataRequired("Choose a rubric")],
+    )
+
+
+class ResultsMethodForm(FlaskForm):
+    method = EnumRadioField(
+        "How are the judges' scores combined?",
+        description="Declare this before judging starts: it is locked with the rubric. "
+        "The results show the other methods beside it.",
+        choices=enum_choices(AggregationMethod),
+        validators=[DataRequired("Choose how the judges' scores are combined")],
     )
 
 

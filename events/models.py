@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from events.rubrics import AggregationMethod
 from extensions import db, utcnow
 
 
@@ -119,6 +120,12 @@ class Event(db.Model):
     judges_per_pitch: Mapped[int | None]
     max_pitches_per_judge: Mapped[int | None]
     assignment_seed: Mapped[str | None] = mapped_column(String(32))
+    # How judges' scores are combined; declared with the rubric, locked with it.
+    results_method: Mapped[AggregationMethod] = mapped_column(
+        enum_column(AggregationMethod, "aggregation_method"),
+        default=AggregationMethod.MEAN,
+        server_default=AggregationMethod.MEAN.value,
+    )
 
     criteria: Mapped[list["Criterion"]] = relationship(
         back_populates="event",

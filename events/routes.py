@@ -24,9 +24,11 @@ from events.forms import (
     MemberActionForm,
     NewEventForm,
     PhaseForm,
+    ResultsMethodForm,
     make_rubric_form,
 )
 from events.models import EventPhase, EventType
+from events.rubrics import AggregationMethod
 from extensions import db
 
 bp = Blueprint("events", __name__)
@@ -141,8 +143,32 @@ def rubric(slug: str):
         "events/rubric.html",
         event=event,
         form=form,
+        method_form=ResultsMethodForm(method=event.results_method),
+        methods={m.value: m for m in AggregationMethod},
         editable=services.can_edit_rubric(event),
     )
+
+
+@bp.route("/events/<slug>/rubric/method", methods=["POST"])
+@allow(ORGANISER)
+def results_method(slug: str):
+    """Declare how the judges' scores are combined (locked once judging starts)."""
+    event = services.get_event_or_404(slug)
+    form = ResultsMethodForm()
+    if not form.validate_on_submit():
+        flash("Choose how the judges' scores are combined", "error")
+        return redirect(url_for("events.rubric", slug=slug))
+    try:
+        services.declare_results_method(
+            current_user, event, AggregationMethod(form.method.data)
+        )
+    except services.EventError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash("How the scores are combined is saved", "success")
+    return redirect(url_for("events.rubric", slug=slug))
 
 
 @bp.route("/events/<slug>/panel")

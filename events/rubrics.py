@@ -4,6 +4,7 @@ Each preset is copied into an event when it is created; the event's copy is then
 organiser's to edit until judging starts.
 """
 
+import enum
 from dataclasses import dataclass
 
 LEVEL_LABELS = {5: "Outstanding", 4: "Strong", 3: "Adequate", 2: "Weak", 1: "Poor"}
@@ -236,3 +237,34 @@ PRESET_A = RubricPreset(
 
 PRESETS = {p.key: p for p in (PRESET_B, PRESET_A)}
 DEFAULT_PRESET = "B"
+
+
+class AggregationMethod(enum.Enum):
+    """How a pitch's judges' weighted scores are combined into its score (domain 4.4
+    rule 7); the rules are in judging/methods.py. Declared with the rubric and locked
+    with it once judging starts."""
+
+    MEAN = "mean"
+    MEDIAN = "median"
+    TRIMMED_MEAN = "trimmed_mean"
+    Z_SCORE = "z_score"
+
+    @property
+    def label(self) -> str:
+        return {
+            "mean": "Mean of weighted scores",
+            "median": "Median of weighted scores",
+            "trimmed_mean": "Trimmed mean (5 or more judges)",
+            "z_score": "Standardised per judge (z-scores)",
+        }[self.value]
+
+    @property
+    def hint(self) -> str:
+        return {
+            "mean": "The default. Every counted judge weighs the same.",
+            "median": "The middle judge's score: one outlying judge cannot move it.",
+            "trimmed_mean": "Drops the highest and lowest score when a pitch has 5 or "
+            "more judges; otherwise the mean.",
+            "z_score": "Evens out lenient and harsh judges. Use it when judges score "
+            "different pitches (split mode).",
+        }[self.value]

@@ -24,7 +24,7 @@ from events.models import (
     JudgeInvitation,
     PanelMember,
 )
-from events.rubrics import LEVEL_LABELS, PRESETS
+from events.rubrics import LEVEL_LABELS, PRESETS, AggregationMethod
 from extensions import db, utcnow
 
 P = EventPhase
@@ -218,6 +218,30 @@ def _check_rubric(event: Event) -> None:
 def can_edit_rubric(event: Event) -> bool:
     """Whether the rubric may still change (until judging starts)."""
     return event.phase.order < EventPhase.JUDGING.order
+
+
+def declare_results_method(user: User, event: Event, method: AggregationMethod) -> None:
+    """Declare how the judges' scores are combined (audited); locked with the rubric.
+
+    :raises EventError: once judging has started or moderation is locked.
+    """
+    event = lock_event(event)
+    require_unlocked(event, action="change how scores are combined")
+    if not can_edit_rubric(event):
+        raise EventError(
+            "How the scores are combined is locked once judging has started"
+        )
+    if event.results_method == method:
+        return
+    previous, event.results_method = event.results_method, method
+    audit.record(
+        "results_method.declared",
+        actor=user,
+        event_id=event.id,
+        target=event,
+        method=method.value,
+        previous=previous.value,
+    )
 
 
 @dataclass(frozen=True)

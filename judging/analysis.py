@@ -8,18 +8,15 @@ works from what judging.services.compute_results already loaded (no further quer
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from events.models import AssignmentMode, Event
+from events.models import Event
 from judging import methods
 from judging.methods import Agreement, JudgeReport, Method, MethodRow
 from judging.services import Results
 
 
 def declared_method(event: Event) -> Method:
-    """The method the ranking uses: the mean, or z-scores when judges score different
-    subsets of the pitches (split mode, domain 4.4 rule 7)."""
-    if event.assignment_mode == AssignmentMode.SPLIT:
-        return Method.Z_SCORE
-    return Method.MEAN
+    """The method the ranking uses, as the organiser declared it with the rubric."""
+    return event.results_method
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,7 @@ from fractions import Fraction
 from itertools import combinations
 from statistics import median
 
+from events.rubrics import AggregationMethod
 from judging.scoring import (
     Card,
     Rubric,
@@ -69,20 +70,8 @@ LEAN_MARGIN = Fraction(3, 10)
 AGREEMENT_MIN_SHARED = 3
 
 
-class Method(enum.Enum):
-    MEAN = "mean"
-    MEDIAN = "median"
-    TRIMMED_MEAN = "trimmed_mean"
-    Z_SCORE = "z_score"
-
-    @property
-    def label(self) -> str:
-        return {
-            "mean": "Mean of weighted scores",
-            "median": "Median of weighted scores",
-            "trimmed_mean": "Trimmed mean (5 or more judges)",
-            "z_score": "Standardised per judge (z-scores)",
-        }[self.value]
+# The declared method is an event setting, so the enum lives with the rubric.
+Method = AggregationMethod
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Business rules for judging: the judge's queue, scorecards, conflicts and results."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 from flask import abort
 from sqlalchemy import select
@@ -11,7 +12,7 @@ from auth.models import User
 from events import services as event_services
 from events.models import Criterion, Event, EventPhase, PanelMember
 from extensions import db
-from judging import assignment_service, saving, scoring
+from judging import assignment_service, methods, saving, scoring
 from judging.conflicts import (
     automatic_conflicts,
     conflicted_pitch_ids,
@@ -238,6 +239,8 @@ class Results:
     rubric: scoring.Rubric | None = None
     cards: tuple[scoring.Card, ...] = ()
     excluded: frozenset[tuple[int, int]] = frozenset()
+    # The declared method's score per pitch, when it is not the mean (shown in a column).
+    declared_scores: dict[int, Decimal | None] = field(default_factory=dict)
 
     @property
     def has_unresolved_ties(self) -> bool:
@@ -267,6 +270,11 @@ def compute_results(event: Event) -> Results:
     pairs = noted | {(d.pitch_id, d.judge_id) for d in decided}
     rubric = rubric_for(event)
     ranked = scoring.compute_results(list(by_id), cards, rubric, pairs)
+    declared_scores: dict[int, Decimal | None] = {}
+    if event.results_method != methods.Method.MEAN:
+        ranked, declared_scores = _rank_by_declared(
+            ranked, list(by_id), cards, rubric, pairs, event.results_method
+        )
     judges = tuple(event_services.list_panel(event))
     users = {m.user_id: m.user for m in judges}
     notes = [
@@ -308,7 +316,28 @@ def compute_results(event: Event) -> Results:
         rubric=rubric,
         cards=tuple(cards),
         excluded=frozenset(pairs),
+        declared_scores=declared_scores,
     )
+
+
+def _rank_by_declared(ranked, pitch_ids, cards, rubric, pairs, method):
+    """Re-rank by the event's declared method (judging.methods); each row keeps its
+    mean, median and criterion means for the table. Ties still equal after the
+    tie-break chain share a rank, for the chair to decide."""
+    results = {r.result.pitch_id: r.result for r in ranked}
+    rows = methods.rank_by(pitch_ids, cards, rubric, method, pairs)
+    reranked = [
+        scoring.RankedPitch(
+            row.rank,
+            results[row.pitch_id],
+            row.tied,
+            scoring.CHAIR_DECIDES
+            if row.tied
+            else ("" if row.rank is not None else "No complete scorecards"),
+        )
+        for row in rows
+    ]
+    return reranked, {row.pitch_id: row.score.shown for row in rows}
 
 
 def publish_results(user: User, event: Event) -> None:

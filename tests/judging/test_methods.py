@@ -1,6 +1,7 @@
 """Table-driven tests of the other aggregation methods, robustness and the judge report
 (judging/methods.py), on small examples worked by hand, and on the demo panel."""
 
+import re
 from decimal import Decimal
 from fractions import Fraction
 
@@ -312,3 +313,128 @@ def test_demo_panel_agreement_is_read_in_plain_english():
     assert result.pairs == 15  # six judges, every pair shares at least three pitches
     assert result.value is not None
     assert result.reading.startswith(f"{result.value}, ")
+
+
+# --- the declared method in the app -------------------------------------------------------
+
+
+@pytest.fixture
+def split_scores(app):
+    """An event where a lenient judge scored two pitches and a harsh judge two others."""
+    from events.models import EventPhase
+    from extensions import db
+    from tests.factories import make_event, make_judge, make_scorecard, make_team
+
+    with app.app_context():
+        event = make_event(slug="declared", phase=EventPhase.SUBMISSIONS_CLOSED)
+        lenient, harsh = make_judge(event), make_judge(event)
+        teams = [make_team(event, name=f"Team {n}", submitted=True) for n in range(4)]
+        values = [(lenient, 5), (lenient, 4), (harsh, 3), (harsh, 2)]
+        for team, (judge, value) in zip(teams, values, strict=True):
+            make_scorecard(team.pitch, judge, [value] * 7, event)
+        db.session.commit()
+        return {"event_id": event.id, "teams": [t.name for t in teams]}
+
+
+def _ranked_names(app, slug="declared"):
+    from sqlalchemy import select
+
+    from events.models import Event
+    from extensions import db
+    from judging import services
+
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == slug))
+        results = services.compute_results(event)
+        return [(r.team.name, r.rank) for r in results.rows], results.declared_scores
+
+
+def test_the_ranking_follows_the_declared_method(app, split_scores):
+    from sqlalchemy import select
+
+    from auth.models import AuditEntry, User
+    from events import services as event_services
+    from events.models import Event
+    from extensions import db
+
+    by_mean, declared = _ranked_names(app)
+    assert [name for name, _ in by_mean] == ["Team 0", "Team 1", "Team 2", "Team 3"]
+    assert declared == {}  # the mean needs no extra column
+
+    with app.app_context():
+        event = db.session.get(Event, split_scores["event_id"])
+        organiser = db.session.scalar(select(User).where(User.is_organiser.is_(True)))
+        event_services.declare_results_method(organiser, event, Method.Z_SCORE)
+        db.session.commit()
+        entry = db.session.scalar(
+            select(AuditEntry).where(AuditEntry.action == "results_method.declared")
+        )
+        assert '"method": "z_score"' in entry.detail
+        assert '"previous": "mean"' in entry.detail
+
+    by_z, declared = _ranked_names(app)
+    # Each judge's better pitch is one spread above their own mean: Team 0 and Team 2
+    # share the top score, and the tie-break (C2) puts Team 0 first.
+    assert by_z == [("Team 0", 1), ("Team 2", 2), ("Team 1", 3), ("Team 3", 4)]
+    assert sorted(set(declared.values())) == [Decimal("2.38"), Decimal("4.62")]
+
+
+def test_the_declared_method_is_locked_once_judging_starts(app, split_scores):
+    from sqlalchemy import select
+
+    from auth.models import User
+    from events import services as event_services
+    from events.models import Event, EventPhase
+    from extensions import db
+
+    with app.app_context():
+        event = db.session.get(Event, split_scores["event_id"])
+        organiser = db.session.scalar(select(User).where(User.is_organiser.is_(True)))
+        event.phase = EventPhase.JUDGING
+        db.session.commit()
+
+        with pytest.raises(event_services.EventError, match="locked"):
+            event_services.declare_results_method(organiser, event, Method.MEDIAN)
+        db.session.rollback()
+        assert db.session.get(Event, split_scores["event_id"]).results_method == (
+            Method.MEAN
+        )
+
+
+def test_organiser_declares_the_method_on_the_rubric_page(app, split_scores):
+    from sqlalchemy import select
+
+    from auth.models import User
+    from events.models import Event, PanelMember
+    from extensions import db
+    from tests.factories import sign_in
+
+    with app.app_context():
+        organiser = db.session.scalar(select(User).where(User.is_organiser.is_(True)))
+        judge_id = db.session.scalar(select(PanelMember.user_id))
+        judge = db.session.get(User, judge_id)
+        organiser_client, judge_client = app.test_client(), app.test_client()
+        sign_in(organiser_client, organiser)
+        sign_in(judge_client, judge)
+
+    page = organiser_client.get("/events/declared/rubric").text
+    assert "How the judges' scores are combined</h2>" in page
+    assert re.search(r'<input[^>]*checked[^>]*value="mean"', page)
+    refused = judge_client.post(
+        "/events/declared/rubric/method", data={"method": "median"}
+    )
+    saved = organiser_client.post(
+        "/events/declared/rubric/method", data={"method": "median"}
+    )
+    bogus = organiser_client.post(
+        "/events/declared/rubric/method", data={"method": "loudest"}
+    )
+
+    assert refused.status_code == 404
+    assert saved.status_code == bogus.status_code == 302
+    with app.app_context():
+        event = db.session.get(Event, split_scores["event_id"])
+        assert event.results_method == Method.MEDIAN
+    results = organiser_client.get("/events/declared/results").text
+    assert "Median of weighted scores (declared)" in results
+    assert "A pitch's score is the <strong>median</strong>" in results
