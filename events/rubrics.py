@@ -259,6 +259,16 @@ class AggregationMethod(enum.Enum):
         }[self.value]
 
     @property
+    def short(self) -> str:
+        """A column heading."""
+        return {
+            "mean": "Mean",
+            "median": "Median",
+            "trimmed_mean": "Trimmed mean",
+            "z_score": "Z-scores",
+        }[self.value]
+
+    @property
     def hint(self) -> str:
         return {
             "mean": "The default. Every counted judge weighs the same.",

@@ -14,6 +14,7 @@ from flask import current_app, render_template
 
 from events.templating import london
 from extensions import utcnow
+from judging import analysis
 from judging.services import Results
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,6 +64,7 @@ def results_sheet_html(results: Results) -> str:
     return render_template(
         "judging/pdf/results_sheet.html",
         results=results,
+        analysis=analysis.analyse(results),
         event=results.event,
         generated_at=london(utcnow()),
     )

@@ -527,3 +527,26 @@ def test_demo_results_page_shows_methods_robustness_and_judges(
     assert "Judges against the panel" in page
     assert re.search(r"Gareth Lowry</th>.*?Lenient", page, re.S)
     assert "Agreement between the judges:</strong> 0.71, strong agreement" in page
+
+
+def test_demo_result_sheet_reads_the_methods_robustness_and_judges(
+    demo_app, loaded, tmp_path
+):
+    from judging import pdf
+    from tests.judging.test_pdf import pdf_text
+
+    with demo_app.test_request_context():
+        document = pdf.render_results_pdf(judging.compute_results(demo_event()))
+
+    text = " ".join(pdf_text(document, tmp_path).split())
+    assert "Other methods" in text
+    assert "Mean (declared) Median Trimmed mean Z-scores" in text
+    assert "T01 Sip Smart 4.33 (1) 4.25 (1) 4.33 (1) 4.47 (1)" in text
+    assert "Is the result robust?" in text
+    assert (
+        "Without Gareth Lowry's scores, the top three would change "
+        "(T04 MedsMatch in, T02 Soft Signs out)."
+    ) in text
+    assert "Gareth Lowry 12 4.16 0.41 +0.60 Lenient" in text
+    assert "Dr Priya Venkatesan 12 3.21 0.53 -0.54 Harsh" in text
+    assert "Agreement between the judges: 0.71, strong agreement" in text
