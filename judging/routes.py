@@ -27,7 +27,7 @@ from events.forms import ActionForm
 from events.models import EventPhase
 from events.templating import london_time
 from extensions import db
-from judging import analysis, moderation, pdf, saving, services
+from judging import analysis, moderation, pdf, saving, score_exports, services
 from judging.forms import ConflictForm, make_scorecard_form, new_submission_key
 from judging.models import Recommendation
 from pitches import services as pitch_services
@@ -306,6 +306,23 @@ def results_pdf(slug: str):
         mimetype="application/pdf",
         as_attachment=True,
         download_name=f"{event.slug}-results.pdf",
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/results/scores-by-<any(judge, pitch):kind>.<any(csv, xlsx, json):fmt>")
+@allow(ORGANISER)
+def score_export(slug: str, kind: str, fmt: str):
+    """Download the scores by judge or by pitch as CSV, XLSX or JSON (R-27 safe)."""
+    event = event_services.get_event_or_404(slug)
+    results = services.compute_results(event)
+    body = score_exports.render(kind, fmt, results, analysis.analyse(results))
+    response = send_file(
+        BytesIO(body),
+        mimetype=score_exports.MIMETYPES[fmt],
+        as_attachment=True,
+        download_name=f"{event.slug}-scores-by-{kind}.{fmt}",
     )
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -165,7 +165,7 @@ def test_r01_anonymous_is_sent_to_sign_in_for_every_non_public_get(app, client):
         db.session.commit()
         ids = {"slug": "ev-anon", "pitch_id": team.pitch.id, "team_id": team.id}
         ids |= {"problem_id": team.problem_id, "token": "x", "invitation_id": 1}
-        ids |= {"member_id": 1, "filename": "x"}
+        ids |= {"member_id": 1, "filename": "x", "kind": "judge", "fmt": "csv"}
     rules = [
         r
         for r in app.url_map.iter_rules()
@@ -235,6 +235,7 @@ def _matrix_urls(world) -> dict[str, str]:
         "pitch": f"{base}/pitches/{world['pitch_id']}",
         "results": f"{base}/results",
         "results_pdf": f"{base}/results.pdf",
+        "scores_xlsx": f"{base}/results/scores-by-judge.xlsx",
         "queue": f"{base}/judge",
         "scorecard": f"{base}/judge/pitches/{world['pitch_id']}",
         "team": f"{base}/teams/{world['team_id']}",
@@ -259,6 +260,7 @@ ALLOWED = {
         "pitch",
         "results",
         "results_pdf",
+        "scores_xlsx",
         "team",
         "edit_event",
     },

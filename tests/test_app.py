@@ -299,3 +299,35 @@ def test_r20_csrf_failure_page_keeps_security_headers(csrf_app):
             select(AuditEntry).where(AuditEntry.action == "csrf.failure")
         )
         assert entry.request_id == response.headers["X-Request-Id"]
+
+
+def test_r27_xlsx_text_that_looks_like_a_formula_stays_text():
+    import io
+    from decimal import Decimal
+
+    import openpyxl
+
+    from exports import to_xlsx
+
+    body = to_xlsx(
+        [
+            (
+                "Sheet",
+                ["Team", "Score"],
+                [
+                    ['=HYPERLINK("http://evil")', Decimal("4.25")],
+                    ["+1+1", None],
+                    ["https://example.org", 3],
+                ],
+            )
+        ]
+    )
+
+    workbook = openpyxl.load_workbook(io.BytesIO(body))
+    sheet = workbook.active
+    cells = [[c for c in row] for row in sheet.iter_rows(min_row=2)]
+    assert [c.value for c in cells[0]] == ['=HYPERLINK("http://evil")', 4.25]
+    assert cells[0][0].data_type == "s"  # text, never a formula
+    assert [c.value for c in cells[1]] == ["+1+1", None]
+    assert cells[2][0].hyperlink is None
+    assert sheet.freeze_panes == "A2"

@@ -550,3 +550,112 @@ def test_demo_result_sheet_reads_the_methods_robustness_and_judges(
     assert "Gareth Lowry 12 4.16 0.41 +0.60 Lenient" in text
     assert "Dr Priya Venkatesan 12 3.21 0.53 -0.54 Harsh" in text
     assert "Agreement between the judges: 0.71, strong agreement" in text
+
+
+# --- exports (issue 4, item 8) ---------------------------------------------------------
+
+
+def _organiser_client(demo_app, client):
+    from tests.factories import sign_in
+
+    with demo_app.app_context():
+        leah = db.session.scalar(
+            select(User).where(User.display_name == "Leah Brennan")
+        )
+        sign_in(client, leah)
+    return client
+
+
+def test_demo_scores_by_pitch_export_in_three_formats_agree(demo_app, loaded, client):
+    import csv as csv_module
+    import io
+    import json
+
+    import openpyxl
+
+    client = _organiser_client(demo_app, client)
+    base = f"/events/{data.EVENT['slug']}/results/scores-by-pitch"
+
+    as_csv = client.get(base + ".csv")
+    as_xlsx = client.get(base + ".xlsx")
+    as_json = client.get(base + ".json")
+
+    assert as_csv.headers["Content-Disposition"].endswith("scores-by-pitch.csv")
+    assert as_csv.headers["Cache-Control"] == "no-store"
+    rows = list(csv_module.reader(io.StringIO(as_csv.text)))
+    assert rows[0][:10] == [
+        "Rank",
+        "Team ref",
+        "Team",
+        "Score (Mean, declared)",
+        "Mean",
+        "Median",
+        "Trimmed mean",
+        "Z-scores",
+        "Judges counted",
+        "Note",
+    ]
+    assert [r[1] for r in rows[1:]] == data.EXPECTED_RANKING
+    t01 = rows[1]
+    assert t01[:9] == [
+        "1",
+        "T01",
+        "Sip Smart",
+        "4.33",
+        "4.33",
+        "4.25",
+        "4.33",
+        "4.47",
+        "6",
+    ]
+    sheet = openpyxl.load_workbook(io.BytesIO(as_xlsx.data)).active
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0][:4] == ("Rank", "Team ref", "Team", "Score (Mean, declared)")
+    assert values[1][:9] == (1, "T01", "Sip Smart", 4.33, 4.33, 4.25, 4.33, 4.47, 6)
+    document = json.loads(as_json.data)
+    assert document["method"] == "mean"
+    assert [r["team_ref"] for r in document["rows"]] == data.EXPECTED_RANKING
+    assert document["rows"][0]["z_score"] == "4.47"
+    t07 = next(r for r in document["rows"] if r["team_ref"] == "T07")
+    assert t07["judges_counted"] == 5  # Maureen Tilley's conflict
+
+
+def test_demo_scores_by_judge_export_lists_every_card_and_no_notes(
+    demo_app, loaded, client
+):
+    import json
+
+    client = _organiser_client(demo_app, client)
+    base = f"/events/{data.EVENT['slug']}/results/scores-by-judge"
+
+    document = json.loads(client.get(base + ".json").data)
+
+    rows = document["rows"]
+    # 6 judges x 12 pitches, less Maureen Tilley on T07 (her conflict: she never
+    # scored it), every one counted.
+    assert len(rows) == 71
+    assert all(r["counted"] for r in rows)
+    assert not any(
+        r["judge"] == "Maureen Tilley" and r["team_ref"] == "T07" for r in rows
+    )
+    gareth_t01 = next(
+        r for r in rows if r["judge"] == "Gareth Lowry" and r["team_ref"] == "T01"
+    )
+    assert gareth_t01["recommendation"] is not None
+    assert "private" not in client.get(base + ".csv").text.lower()
+
+
+def test_exports_are_for_organisers_only(demo_app, loaded, client):
+    from tests.factories import sign_in
+
+    with demo_app.app_context():
+        judge = db.session.scalar(
+            select(User).where(User.display_name == "Gareth Lowry")
+        )
+        sign_in(client, judge)
+
+    for kind in ("judge", "pitch"):
+        response = client.get(
+            f"/events/{data.EVENT['slug']}/results/scores-by-{kind}.csv"
+        )
+        assert response.status_code == 404
