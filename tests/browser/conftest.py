@@ -92,6 +92,25 @@ class LiveServer:
     url: str
 
 
+def _buffered(app: Flask):
+    """Read each response whole and close it before werkzeug writes to the socket.
+
+    When Chromium drops a connection (a page closes while its favicon loads), werkzeug's
+    development server can fail in its clean-up before it closes the response, leaving
+    a static file open (a ResourceWarning, which the suite treats as an error).
+    """
+
+    def wsgi(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return wsgi
+
+
 @pytest.fixture(scope="session")
 def _live_server(tmp_path_factory) -> Iterator[LiveServer]:
     """The app on its own SQLite file, served by werkzeug in a daemon thread."""
@@ -111,7 +130,7 @@ def _live_server(tmp_path_factory) -> Iterator[LiveServer]:
         db.create_all()
         db.session.commit()
     port = _free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
+    server = make_server("127.0.0.1", port, _buffered(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield LiveServer(app=app, url=f"http://127.0.0.1:{port}")
