@@ -224,7 +224,18 @@ def rank_by(
 ) -> list[MethodRow]:
     """Rank the pitches by one method, with the tie-break chain; equal pitches share a
     rank. A trimmed mean that is not available ranks by the plain mean."""
-    scores = counted_scores(cards, rubric, conflicts)
+    return _rank(
+        pitch_ids, cards, rubric, method, counted_scores(cards, rubric, conflicts)
+    )
+
+
+def _rank(
+    pitch_ids: Sequence[int],
+    cards: Sequence[Card],
+    rubric: Rubric,
+    method: Method,
+    scores: Mapping[int, Mapping[int, Fraction]],
+) -> list[MethodRow]:
     by_method = method_scores(pitch_ids, scores, method)
     fallback = (
         method_scores(pitch_ids, scores, Method.MEAN)
@@ -311,8 +322,8 @@ def robustness(
     conflicts: Iterable[tuple[int, int]] = (),
 ) -> tuple[Outcome, list[Finding]]:
     """Recompute the declared result without each judge, and by each other method."""
-    conflicts = set(conflicts)
-    base = outcome_of(rank_by(pitch_ids, cards, rubric, declared, conflicts), asks, pot)
+    scores = counted_scores(cards, rubric, conflicts)
+    base = outcome_of(_rank(pitch_ids, cards, rubric, declared, scores), asks, pot)
 
     def finding(kind, judge, method, rows) -> Finding:
         outcome = outcome_of(rows, asks, pot)
@@ -327,13 +338,18 @@ def robustness(
         )
 
     findings = []
+    # Weighted scores are worked out once; leaving a judge out only drops theirs.
     for judge in sorted({c.judge_id for c in cards}):
         rest = [c for c in cards if c.judge_id != judge]
-        rows = rank_by(pitch_ids, rest, rubric, declared, conflicts)
+        without = {
+            p: {j: s for j, s in per.items() if j != judge} for p, per in scores.items()
+        }
+        without = {p: per for p, per in without.items() if per}
+        rows = _rank(pitch_ids, rest, rubric, declared, without)
         findings.append(finding("without_judge", judge, declared, rows))
     for method in Method:
         if method != declared:
-            rows = rank_by(pitch_ids, cards, rubric, method, conflicts)
+            rows = _rank(pitch_ids, cards, rubric, method, scores)
             findings.append(finding("method", None, method, rows))
     return base, findings
 
@@ -362,11 +378,11 @@ def judge_reports(scores: Mapping[int, Mapping[int, Fraction]]) -> list[JudgeRep
     by_judge: dict[int, list[Fraction]] = {}
     gaps: dict[int, list[Fraction]] = {}
     for per_pitch in scores.values():
+        total, count = sum(per_pitch.values(), Fraction(0)), len(per_pitch)
         for judge, score in per_pitch.items():
             by_judge.setdefault(judge, []).append(score)
-            others = [s for j, s in per_pitch.items() if j != judge]
-            if others:
-                gaps.setdefault(judge, []).append(score - _mean(others))
+            if count > 1:  # the other judges' mean, from the pitch's total
+                gaps.setdefault(judge, []).append(score - (total - score) / (count - 1))
     reports = []
     for judge in sorted(by_judge):
         values = by_judge[judge]
@@ -393,33 +409,37 @@ def judge_reports(scores: Mapping[int, Mapping[int, Fraction]]) -> list[JudgeRep
     return reports
 
 
-def _ranks(values: Sequence[Fraction]) -> list[Fraction]:
+def _ranks(values: Sequence[Fraction | float]) -> list[float]:
     """Average ranks (1 = lowest), ties sharing the mean of their places."""
-    order = sorted(range(len(values)), key=lambda i: values[i])
-    ranks = [Fraction(0)] * len(values)
+    order = sorted(range(len(values)), key=values.__getitem__)
+    ranks = [0.0] * len(values)
     start = 0
     while start < len(order):
         end = start
         while end + 1 < len(order) and values[order[end + 1]] == values[order[start]]:
             end += 1
         for i in order[start : end + 1]:
-            ranks[i] = Fraction(start + end + 2, 2)
+            ranks[i] = (start + end + 2) / 2
         start = end + 1
     return ranks
 
 
-def spearman(a: Sequence[Fraction], b: Sequence[Fraction]) -> Decimal | None:
-    """Spearman's rank correlation of two paired lists (None when either is constant)."""
+def spearman(
+    a: Sequence[Fraction | float], b: Sequence[Fraction | float]
+) -> Decimal | None:
+    """Spearman's rank correlation of two paired lists (None when either is constant).
+
+    Ranks are exact; the correlation is worked in floating point and given to 12
+    places: it is a reading of the panel, never a decision."""
     ra, rb = _ranks(a), _ranks(b)
-    ma, mb = _mean(ra), _mean(rb)
-    cov = sum(((x - ma) * (y - mb) for x, y in zip(ra, rb, strict=True)), Fraction(0))
-    va = sum(((x - ma) ** 2 for x in ra), Fraction(0))
-    vb = sum(((y - mb) ** 2 for y in rb), Fraction(0))
+    n = len(ra)
+    ma, mb = sum(ra) / n, sum(rb) / n
+    cov = sum((x - ma) * (y - mb) for x, y in zip(ra, rb, strict=True))
+    va = sum((x - ma) ** 2 for x in ra)
+    vb = sum((y - mb) ** 2 for y in rb)
     if not va or not vb:
         return None
-    with localcontext() as ctx:
-        ctx.prec = 28
-        return _dec(cov) / (_dec(va) * _dec(vb)).sqrt()
+    return Decimal(repr(round(cov / (va * vb) ** 0.5, 12)))
 
 
 @dataclass(frozen=True)
@@ -432,13 +452,19 @@ class Agreement:
 def agreement(scores: Mapping[int, Mapping[int, Fraction]]) -> Agreement:
     """The panel's agreement: the mean Spearman correlation over judge pairs (see the
     module docstring), with a plain-English reading."""
-    judges = sorted({j for per_pitch in scores.values() for j in per_pitch})
+    # Ranked as floats: equal scores stay equal, and it is much faster than fractions.
+    by_judge: dict[int, dict[int, float]] = {}
+    for pitch, per_pitch in scores.items():
+        for judge, score in per_pitch.items():
+            by_judge.setdefault(judge, {})[pitch] = float(score)
     rhos = []
-    for a, b in combinations(judges, 2):
-        shared = [p for p, per in scores.items() if a in per and b in per]
+    for a, b in combinations(sorted(by_judge), 2):
+        shared = [p for p in by_judge[a] if p in by_judge[b]]
         if len(shared) < AGREEMENT_MIN_SHARED:
             continue
-        rho = spearman([scores[p][a] for p in shared], [scores[p][b] for p in shared])
+        rho = spearman(
+            [by_judge[a][p] for p in shared], [by_judge[b][p] for p in shared]
+        )
         if rho is not None:
             rhos.append(rho)
     if not rhos:
