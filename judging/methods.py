@@ -59,7 +59,7 @@ from events.rubrics import AggregationMethod
 from judging.scoring import (
     Card,
     Rubric,
-    is_complete,
+    ScoringError,
     line_index,
     to_display,
     weighted_score,
@@ -112,11 +112,11 @@ def counted_scores(
     for card in cards:
         if (card.pitch_id, card.judge_id) in excluded:
             continue
-        if not is_complete(card.marks, rubric):
+        try:  # checks the card is complete and valid, once
+            score = weighted_score(card.marks, rubric)
+        except ScoringError:
             continue
-        scores.setdefault(card.pitch_id, {})[card.judge_id] = weighted_score(
-            card.marks, rubric
-        )
+        scores.setdefault(card.pitch_id, {})[card.judge_id] = score
     return scores
 
 
