@@ -124,20 +124,8 @@ def override(slug: str):
 @allow(ORGANISER)
 def drop_out(slug: str):
     """Record that a judge dropped out and hand their pitches to others (audited)."""
-    event = event_services.get_event_or_404(slug)
-    form = AssignmentJudgeForm()
-    if not form.validate_on_submit():
-        flash("That change could not be saved. Reload the page and try again", "error")
-        return _back(slug)
-    try:
-        result = assignment_service.drop_out(
-            current_user, event, int(form.judge_id.data)
-        )
-    except assignment_service.AssignmentError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
+
+    def done(result) -> None:
         if result.shortfall:
             flash(
                 f"{len(result.shortfall)} pitches are short of judges: assign more "
@@ -145,27 +133,38 @@ def drop_out(slug: str):
                 "warning",
             )
         flash("The judge's pitches were redistributed", "success")
-    return _back(slug)
+
+    return _judge_action(slug, assignment_service.drop_out, done)
 
 
 @bp.route("/assignment/restore", methods=["POST"])
 @allow(ORGANISER)
 def restore(slug: str):
     """Put a judge marked as dropped out back on the panel (audited)."""
+
+    def done(_) -> None:
+        flash(
+            "The judge is back on the panel with no pitches: assign them pitches below",
+            "success",
+        )
+
+    return _judge_action(slug, assignment_service.restore, done)
+
+
+def _judge_action(slug: str, action, done):
+    """Run ``action(organiser, event, judge id)`` from the posted judge form; commit and
+    call ``done(result)``, or roll back and say why."""
     event = event_services.get_event_or_404(slug)
     form = AssignmentJudgeForm()
     if not form.validate_on_submit():
         flash("That change could not be saved. Reload the page and try again", "error")
         return _back(slug)
     try:
-        assignment_service.restore(current_user, event, int(form.judge_id.data))
+        result = action(current_user, event, int(form.judge_id.data))
     except assignment_service.AssignmentError as error:
         db.session.rollback()
         flash(str(error), "error")
     else:
         db.session.commit()
-        flash(
-            "The judge is back on the panel with no pitches: assign them pitches below",
-            "success",
-        )
+        done(result)
     return _back(slug)

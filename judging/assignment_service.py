@@ -429,16 +429,7 @@ def drop_out(actor: User, event: Event, judge_id: int) -> algorithm.Draw:
     )
     if member is None:
         abort(404)
-    rows = list(
-        db.session.scalars(
-            select(JudgeAssignment).where(JudgeAssignment.event_id == event.id)
-        )
-    )
-    current: dict[int, set[int]] = {
-        p.id: set() for p in pitch_services.list_submitted_pitches(event)
-    }
-    for row in rows:
-        current.setdefault(row.pitch_id, set()).add(row.judge_id)
+    rows, current = _current(event)
     member.dropped_out_at = member.dropped_out_at or utcnow()
     try:
         result = algorithm.redistribute(
@@ -456,16 +447,7 @@ def drop_out(actor: User, event: Event, judge_id: int) -> algorithm.Draw:
         if row.judge_id == judge_id:
             db.session.delete(row)
     new_pairs = result.pairs() - {(r.pitch_id, r.judge_id) for r in rows}
-    for pitch_id, new_judge in sorted(new_pairs):
-        db.session.add(
-            JudgeAssignment(
-                event_id=event.id,
-                pitch_id=pitch_id,
-                judge_id=new_judge,
-                assigned_by_id=actor.id,
-                source=AssignmentSource.REDISTRIBUTION,
-            )
-        )
+    _add_redistributed(actor, event, new_pairs)
     audit.record(
         "assignment.judge_dropped_out",
         actor=actor,
@@ -494,21 +476,12 @@ def replace_after_conflict(
     event = event_services.lock_event(event)
     if not is_split(event) or not can_change(event):
         return None
-    rows = list(
-        db.session.scalars(
-            select(JudgeAssignment).where(JudgeAssignment.event_id == event.id)
-        )
-    )
+    rows, current = _current(event)
     gone = next(
         (r for r in rows if r.pitch_id == pitch_id and r.judge_id == judge_id), None
     )
     if gone is None:
         return None
-    current: dict[int, set[int]] = {
-        p.id: set() for p in pitch_services.list_submitted_pitches(event)
-    }
-    for row in rows:
-        current.setdefault(row.pitch_id, set()).add(row.judge_id)
     result = algorithm.replace_pair(
         current,
         pitch_id,
@@ -521,16 +494,7 @@ def replace_after_conflict(
     )
     db.session.delete(gone)
     added = sorted(result.assignment[pitch_id] - current[pitch_id])
-    for new_judge in added:
-        db.session.add(
-            JudgeAssignment(
-                event_id=event.id,
-                pitch_id=pitch_id,
-                judge_id=new_judge,
-                assigned_by_id=actor.id,
-                source=AssignmentSource.REDISTRIBUTION,
-            )
-        )
+    _add_redistributed(actor, event, [(pitch_id, j) for j in added])
     audit.record(
         "assignment.replaced_after_conflict",
         actor=actor,
@@ -574,3 +538,33 @@ def restore(actor: User, event: Event, judge_id: int) -> None:
         judge_id=judge_id,
     )
     db.session.flush()
+
+
+def _current(event: Event) -> tuple[list[JudgeAssignment], dict[int, set[int]]]:
+    """The event's assignment rows, and who is on each submitted pitch."""
+    rows = list(
+        db.session.scalars(
+            select(JudgeAssignment).where(JudgeAssignment.event_id == event.id)
+        )
+    )
+    current: dict[int, set[int]] = {
+        p.id: set() for p in pitch_services.list_submitted_pitches(event)
+    }
+    for row in rows:
+        current.setdefault(row.pitch_id, set()).add(row.judge_id)
+    return rows, current
+
+
+def _add_redistributed(
+    actor: User, event: Event, pairs: Iterable[tuple[int, int]]
+) -> None:
+    for pitch_id, judge_id in sorted(pairs):
+        db.session.add(
+            JudgeAssignment(
+                event_id=event.id,
+                pitch_id=pitch_id,
+                judge_id=judge_id,
+                assigned_by_id=actor.id,
+                source=AssignmentSource.REDISTRIBUTION,
+            )
+        )
