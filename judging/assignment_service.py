@@ -353,10 +353,11 @@ def _require_changeable(event: Event) -> Event:
     return event
 
 
-def _pitch_and_member(
-    event: Event, pitch_id: int, judge_id: int
-) -> tuple[Pitch, PanelMember]:
-    pitch = pitch_services.get_pitch_or_404(event, pitch_id)
+def _member_or_404(event: Event, judge_id: int) -> PanelMember:
+    """The judge's seat on this event's panel.
+
+    :raises NotFound: if they have none.
+    """
     member = db.session.scalar(
         select(PanelMember).where(
             PanelMember.event_id == event.id, PanelMember.user_id == judge_id
@@ -364,7 +365,15 @@ def _pitch_and_member(
     )
     if member is None:
         abort(404)
-    return pitch, member
+    return member
+
+
+def _pitch_and_member(
+    event: Event, pitch_id: int, judge_id: int
+) -> tuple[Pitch, PanelMember]:
+    return pitch_services.get_pitch_or_404(event, pitch_id), _member_or_404(
+        event, judge_id
+    )
 
 
 def override(
@@ -422,13 +431,7 @@ def drop_out(actor: User, event: Event, judge_id: int) -> algorithm.Draw:
     :raises AssignmentError: if not in split mode or the event is locked.
     """
     event = _require_changeable(event)
-    member = db.session.scalar(
-        select(PanelMember).where(
-            PanelMember.event_id == event.id, PanelMember.user_id == judge_id
-        )
-    )
-    if member is None:
-        abort(404)
+    member = _member_or_404(event, judge_id)
     rows, current = _current(event)
     member.dropped_out_at = member.dropped_out_at or utcnow()
     try:
@@ -520,13 +523,7 @@ def restore(actor: User, event: Event, judge_id: int) -> None:
         not dropped out.
     """
     event = _require_changeable(event)
-    member = db.session.scalar(
-        select(PanelMember).where(
-            PanelMember.event_id == event.id, PanelMember.user_id == judge_id
-        )
-    )
-    if member is None:
-        abort(404)
+    member = _member_or_404(event, judge_id)
     if member.dropped_out_at is None:
         raise AssignmentError("This judge has not dropped out")
     member.dropped_out_at = None

@@ -320,7 +320,14 @@ def compute_results(event: Event) -> Results:
     )
 
 
-def _rank_by_declared(ranked, pitch_ids, cards, rubric, pairs, method):
+def _rank_by_declared(
+    ranked: list[scoring.RankedPitch],
+    pitch_ids: list[int],
+    cards: list[scoring.Card],
+    rubric: scoring.Rubric,
+    pairs: set[tuple[int, int]],
+    method: methods.Method,
+) -> tuple[list[scoring.RankedPitch], dict[int, Decimal | None]]:
     """Re-rank by the event's declared method (judging.methods); each row keeps its
     mean, median and criterion means for the table. Ties still equal after the
     tie-break chain share a rank, for the chair to decide."""
