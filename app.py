@@ -128,6 +128,7 @@ def register_blueprints(app: Flask) -> None:
     from events.routes import bp as events_bp
     from judging.assignment_routes import bp as assignment_bp
     from judging.conflict_routes import bp as conflicts_bp
+    from judging.funding_routes import bp as funding_bp
     from judging.live_routes import bp as live_bp
     from judging.moderation_routes import bp as moderation_bp
     from judging.paper_routes import bp as paper_bp
@@ -145,6 +146,7 @@ def register_blueprints(app: Flask) -> None:
         conflicts_bp,
         assignment_bp,
         moderation_bp,
+        funding_bp,
         practice_bp,
         live_bp,
         paper_bp,

@@ -24,7 +24,9 @@ ORGANISER = "organiser"
 JUDGE = "judge"
 TEAM = "team"
 PROBLEM_OWNER = "problem_owner"
-EVENT_ROLES = frozenset({ORGANISER, JUDGE, TEAM, PROBLEM_OWNER})
+# Approves the event's funding allocation on the funder's behalf (issue 4).
+FUNDER = "funder"
+EVENT_ROLES = frozenset({ORGANISER, JUDGE, TEAM, PROBLEM_OWNER, FUNDER})
 ALL_RULES = EVENT_ROLES | {PUBLIC, SIGNED_IN, EVENT_CREATOR}
 
 # Endpoints Flask or the app add themselves, with their policy.

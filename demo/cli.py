@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from auth.models import User
 from demo import services
+from events.models import EventPhase
 from extensions import db
 
 cli = AppGroup("demo", help="The demo event, Care Homes Hackathon 2026.")
@@ -27,20 +28,36 @@ def _password() -> tuple[str, bool]:
     return password, True
 
 
+PHASES = {
+    "judging": EventPhase.JUDGING,
+    "moderation": EventPhase.MODERATION,
+    "published": EventPhase.PUBLISHED,
+}
+
+
 @cli.command("load")
 @click.option(
     "--if-empty",
     is_flag=True,
     help="Do nothing but print the sign-ins if the database has any accounts.",
 )
-def load(if_empty: bool) -> None:
+@click.option(
+    "--phase",
+    type=click.Choice(sorted(PHASES)),
+    default="published",
+    show_default=True,
+    help="Where the demo event stands: 'published' is demo day D+192 (results, "
+    "funding and feedback out); 'judging' rehearses the live final, with every "
+    "score in; 'moderation' opens the chair's console.",
+)
+def load(if_empty: bool, phase: str) -> None:
     """Create the demo event (idempotent) and print the demo sign-ins."""
     password, new = _password()
     has_users = db.session.scalar(select(func.count()).select_from(User)) > 0
     if if_empty and has_users and not services.demo_exists():
         click.echo("The database already has accounts: the demo was not loaded.")
         return
-    result = services.load_demo(date.today(), password)
+    result = services.load_demo(date.today(), password, PHASES[phase])
     if new and not result.created:
         services.reset_passwords(password)
     db.session.commit()

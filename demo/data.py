@@ -450,3 +450,90 @@ EXPECTED_RANKING = [
     "T10",
     "T12",
 ]
+
+# Naomi Strand approves the allocation for Northshore Health Charity (domain 12.2).
+FUNDER = ("Naomi Strand", "Head of Charity, Northshore Health Charity")
+
+# Domain 12.7: team, decision, award (£), reduced scope, note to the team, conditions.
+# "{repitch}" is the date of the autumn panel (D+155), filled in when loaded.
+FUNDING = [
+    ("T01", "full", 4800, "", "", ()),
+    ("T03", "full", 3950, "", "", ()),
+    (
+        "T02",
+        "conditions",
+        5000,
+        "",
+        "The money is released once both conditions are met.",
+        (
+            "Review by the clinical-safety officer",
+            "Sign-off by each pilot care home's manager",
+        ),
+    ),
+    (
+        "T04",
+        "full",
+        2400,
+        "",
+        "The panel advises adding a resident or family member to the team.",
+        (),
+    ),
+    ("T07", "full", 1850, "", "", ()),
+    ("T06", "full", 4500, "", "", ()),
+    (
+        "T09",
+        "part",
+        2500,
+        "£250 of the £2,750 comes as match funding from the Brookside training budget.",
+        "",
+        (),
+    ),
+    (
+        "T05",
+        "support",
+        0,
+        "",
+        "Help with information governance and a DPIA, and interoperability support "
+        "from the ICB, instead of money. You are invited to re-pitch at the autumn "
+        "panel on {repitch}.",
+        (),
+    ),
+    (
+        "T08",
+        "signpost",
+        0,
+        "",
+        "This is fundable from the home's existing training budget: the panel "
+        "recommends asking the home manager.",
+        (),
+    ),
+    (
+        "T11",
+        "decline",
+        0,
+        "",
+        "Not funded this round. The panel has linked you to the ICS end-of-life care "
+        "group, which is working on advance care planning.",
+        (),
+    ),
+    (
+        "T10",
+        "decline",
+        0,
+        "",
+        "Not funded: the £9,000 a year licence has no one to pay for it after the "
+        "pilot, and the panel does not fund commercial products.",
+        (),
+    ),
+    (
+        "T12",
+        "decline",
+        0,
+        "",
+        "Not funded: the panel has clinical-safety concerns about triaging calls with "
+        "a chatbot, and wants evidence that it is safe before a pilot.",
+        (),
+    ),
+]
+# When conditions were met (domain 12.8: T02's on D+64).
+CONDITIONS_MET_DAY = 64

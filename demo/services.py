@@ -16,8 +16,16 @@ from auth import services as auth_services
 from auth.models import User
 from demo import data
 from events import services as event_services
-from events.models import Event, EventOrganiser, EventPhase, EventType, PanelMember
+from events.models import (
+    Event,
+    EventFunder,
+    EventOrganiser,
+    EventPhase,
+    EventType,
+    PanelMember,
+)
 from extensions import db
+from judging.funding_models import FundingCondition, FundingDecision, FundingKind
 from judging.models import ConflictDeclaration, Mark, Recommendation, Scorecard
 from pitches.models import (
     Background,
@@ -138,8 +146,19 @@ def load_demo(
     problems = _load_problems(event, accounts, d0)
     teams = _load_teams(event, accounts, problems, d0)
     judges = _load_panel(event, accounts)
+    funder = accounts.get(data.FUNDER[0])
+    db.session.flush()
+    db.session.add(
+        EventFunder(
+            event_id=event.id,
+            user_id=funder.id,
+            joined_at=_at(d0 - timedelta(days=30), 10),
+        )
+    )
     _load_scores(event, teams, judges, d0)
     event.phase = phase
+    if phase == EventPhase.PUBLISHED:
+        _load_outcome(event, accounts, teams, judges, d0)
     db.session.flush()
     return DemoResult(event, True, password, sign_ins())
 
@@ -255,6 +274,42 @@ def _load_panel(event, accounts) -> dict[str, User]:
     return out
 
 
+def _load_outcome(event, accounts, teams, judges, d0) -> None:
+    """Moderation locked, the pot allocated as in domain 12.7, approved by the funder,
+    signed off by the chair and published with the outcome letters (domain 11.1, D+7)."""
+    organiser = accounts.get(data.ORGANISERS[0][0])
+    funder = accounts.get(data.FUNDER[0])
+    chair = judges[next(code for code, *_, is_chair in data.JUDGES if is_chair)]
+    event.moderation_locked_at = _at(d0 + timedelta(days=1), 16, 40)
+    decided = _at(d0 + timedelta(days=1), 17, 30)
+    met = _at(d0 + timedelta(days=data.CONDITIONS_MET_DAY), 11)
+    repitch_day = d0 + timedelta(days=155)
+    repitch = f"{repitch_day.day} {repitch_day:%B %Y}"
+    for ref, kind, amount, scope, note, conditions in data.FUNDING:
+        decision = FundingDecision(
+            event_id=event.id,
+            pitch_id=teams[ref].pitch.id,
+            kind=FundingKind(kind),
+            amount_pounds=amount,
+            scope=scope,
+            note=note.format(repitch=repitch),
+            decided_by_id=organiser.id,
+            decided_at=decided,
+            conditions=[
+                FundingCondition(
+                    position=n, text=text, met_at=met, met_by_id=organiser.id
+                )
+                for n, text in enumerate(conditions, start=1)
+            ],
+        )
+        db.session.add(decision)
+    event.allocation_approved_at = _at(d0 + timedelta(days=3), 10)
+    event.allocation_approved_by_id = funder.id
+    event.signed_off_at = _at(d0 + timedelta(days=3), 14)
+    event.signed_off_by_id = chair.id
+    event.published_at = _at(d0 + timedelta(days=7), 9)
+
+
 def _load_scores(event, teams, judges, d0) -> None:
     criteria = {c.code: c for c in event.criteria}
     names = {c.code: c.name for c in event.criteria}
@@ -298,6 +353,9 @@ def sign_ins() -> list[tuple[str, str, str]]:
         ("Judge (chair)" if chair else "Judge", n, email_for(n))
         for _, n, _, chair in data.JUDGES
     ]
+    rows.append(
+        ("Funder (approves funding)", data.FUNDER[0], email_for(data.FUNDER[0]))
+    )
     rows += [
         (f"Team lead, {t[1]}", t[6][0][0], email_for(t[6][0][0]))
         for t in data.TEAMS[:2]

@@ -3,7 +3,15 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from events.rubrics import AggregationMethod
@@ -126,6 +134,16 @@ class Event(db.Model):
         default=AggregationMethod.MEAN,
         server_default=AggregationMethod.MEAN.value,
     )
+    # Issue 4: a funder approves the funding allocation, then the panel chair signs the
+    # results off; publication needs both. A change to the allocation clears them.
+    allocation_approved_at: Mapped[datetime | None]
+    allocation_approved_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    signed_off_at: Mapped[datetime | None]
+    signed_off_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
 
     criteria: Mapped[list["Criterion"]] = relationship(
         back_populates="event",
@@ -148,6 +166,25 @@ class EventOrganiser(db.Model):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
+
+    user = relationship("User")
+
+
+class EventFunder(db.Model):
+    """Someone who approves the event's funding allocation on the funder's behalf (the
+    second person of R-07's two-person rule); joins through a funder invitation."""
+
+    __tablename__ = "event_funders"
+    __table_args__ = (UniqueConstraint("event_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user = relationship("User")
 
@@ -182,7 +219,8 @@ class PanelMember(db.Model):
 
 
 class JudgeInvitation(db.Model):
-    """A single-use, expiring invitation to join an event's panel (R-12)."""
+    """A single-use, expiring invitation to join an event's panel, or (for_funder) to
+    approve its funding allocation (R-12)."""
 
     __tablename__ = "judge_invitations"
 
@@ -203,6 +241,8 @@ class JudgeInvitation(db.Model):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     revoked_at: Mapped[datetime | None]
+    # A funder invitation makes its user one of the event's funders, not a judge.
+    for_funder: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class Criterion(db.Model):

@@ -171,42 +171,52 @@ def results_method(slug: str):
     return redirect(url_for("events.rubric", slug=slug))
 
 
-@bp.route("/events/<slug>/panel")
-@allow(ORGANISER)
-def panel(slug: str):
-    """Show the judging panel, open invitations and a form for a new invitation link."""
-    event = services.get_event_or_404(slug)
+def _panel_page(event, new_link: str | None = None, for_funder: bool = False):
     return render_template(
         "events/panel.html",
         event=event,
         panel=services.list_panel(event),
+        funders=services.list_funders(event),
         invitations=services.list_open_invitations(event),
         form=InvitationForm(),
         action_form=MemberActionForm(),
-        new_link=None,
+        new_link=new_link,
+        new_link_for_funder=for_funder,
     )
+
+
+@bp.route("/events/<slug>/panel")
+@allow(ORGANISER)
+def panel(slug: str):
+    """Show the judging panel and funders, open invitations and forms for new links."""
+    return _panel_page(services.get_event_or_404(slug))
 
 
 @bp.route("/events/<slug>/panel/invitations", methods=["POST"])
 @allow(ORGANISER)
 def invite(slug: str):
-    """Create a single-use invitation link and show it once for copying."""
+    """Create a single-use invitation link for a judge and show it once."""
+    return _invite(slug, for_funder=False)
+
+
+@bp.route("/events/<slug>/funders/invitations", methods=["POST"])
+@allow(ORGANISER)
+def invite_funder(slug: str):
+    """Create a single-use invitation link for a funder and show it once."""
+    return _invite(slug, for_funder=True)
+
+
+def _invite(slug: str, for_funder: bool):
     event = services.get_event_or_404(slug)
     form = InvitationForm()
     if not form.validate_on_submit():
         return redirect(url_for("events.panel", slug=slug))
-    token = services.create_invitation(current_user, event, form.note.data or "")
+    token = services.create_invitation(
+        current_user, event, form.note.data or "", for_funder=for_funder
+    )
     db.session.commit()
     link = url_for("events.invitation", token=token, _external=True)
-    return render_template(
-        "events/panel.html",
-        event=event,
-        panel=services.list_panel(event),
-        invitations=services.list_open_invitations(event),
-        form=InvitationForm(),
-        action_form=MemberActionForm(),
-        new_link=link,
-    )
+    return _panel_page(event, link, for_funder)
 
 
 @bp.route(
@@ -290,6 +300,15 @@ def invitation(token: str):
                 "events/invitation.html", error=str(error), event=None, form=form
             ), 410
         db.session.commit()
+        if found.for_funder:
+            flash(f"You now approve the funding allocation of {event.name}", "success")
+            return redirect(url_for("funding.allocation", slug=event.slug))
         flash(f"You are now a judge for {event.name}", "success")
         return redirect(url_for("judging.queue", slug=event.slug))
-    return render_template("events/invitation.html", event=event, form=form, error=None)
+    return render_template(
+        "events/invitation.html",
+        event=event,
+        form=form,
+        error=None,
+        for_funder=found.for_funder,
+    )

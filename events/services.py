@@ -18,6 +18,7 @@ from events.models import (
     Criterion,
     CriterionLevel,
     Event,
+    EventFunder,
     EventOrganiser,
     EventPhase,
     EventType,
@@ -379,6 +380,35 @@ def add_judge(actor: User | None, event: Event, judge: User) -> PanelMember:
     return member
 
 
+def list_funders(event: Event) -> list[EventFunder]:
+    """Return the event's funders, in the order they joined."""
+    return list(
+        db.session.scalars(
+            select(EventFunder)
+            .where(EventFunder.event_id == event.id)
+            .order_by(EventFunder.joined_at, EventFunder.id)
+        )
+    )
+
+
+def add_funder(actor: User | None, event: Event, funder: User) -> EventFunder:
+    """Make a user one of the event's funders (idempotent); they approve the allocation."""
+    existing = db.session.scalar(
+        select(EventFunder).where(
+            EventFunder.event_id == event.id, EventFunder.user_id == funder.id
+        )
+    )
+    if existing is not None:
+        return existing
+    row = EventFunder(event_id=event.id, user_id=funder.id)
+    db.session.add(row)
+    db.session.flush()
+    audit.record(
+        "funders.added", actor=actor, event_id=event.id, target=row, user_id=funder.id
+    )
+    return row
+
+
 def set_chair(actor: User, event: Event, member_id: int) -> None:
     """Make one judge the panel chair; any previous chair stops being chair.
 
@@ -421,8 +451,10 @@ def _hash(nonce: str) -> str:
     return hashlib.sha256(nonce.encode()).hexdigest()
 
 
-def create_invitation(actor: User, event: Event, note: str = "") -> str:
-    """Create a single-use judge invitation and return its signed token.
+def create_invitation(
+    actor: User, event: Event, note: str = "", *, for_funder: bool = False
+) -> str:
+    """Create a single-use invitation (a judge's, or a funder's) and return its token.
 
     The token carries 256 bits of randomness; only its hash is stored (R-12).
     """
@@ -434,6 +466,7 @@ def create_invitation(actor: User, event: Event, note: str = "") -> str:
         note=note.strip()[:120],
         created_by_id=actor.id,
         expires_at=utcnow() + max_age,
+        for_funder=for_funder,
     )
     db.session.add(invitation)
     db.session.flush()
@@ -500,7 +533,7 @@ def find_invitation(token: str) -> JudgeInvitation:
 
 
 def redeem_invitation(user: User, token: str) -> Event:
-    """Use an invitation: the signed-in user joins the event's panel.
+    """Use an invitation: the signed-in user joins the event's panel, or its funders.
 
     :raises EventError: if the token cannot be used.
     """
@@ -515,7 +548,10 @@ def redeem_invitation(user: User, token: str) -> Event:
     if claimed != 1:
         raise EventError("This invitation link is not valid or has expired")
     event = db.session.get(Event, invitation.event_id)
-    add_judge(user, event, user)
+    if invitation.for_funder:
+        add_funder(user, event, user)
+    else:
+        add_judge(user, event, user)
     audit.record(
         "panel.invitation_used", actor=user, event_id=event.id, target=invitation
     )

@@ -24,6 +24,7 @@ from wtforms.validators import (
 )
 
 from formkit import clean_filter, enum_choices
+from judging.funding_models import FundingKind
 from judging.models import Recommendation
 
 # ASCII digits only: int() would accept full-width digits such as "５" (R-26).
@@ -242,3 +243,56 @@ class AssignmentJudgeForm(FlaskForm):
     """Name one judge (for "dropped out: redistribute")."""
 
     judge_id = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9]{1,18}$")])
+
+
+class FundingForm(FlaskForm):
+    """One pitch's funding decision (judging.funding checks it against the pot)."""
+
+    kind = RadioField(
+        "Decision",
+        choices=enum_choices(FundingKind),
+        validators=[DataRequired("Choose a decision")],
+    )
+    amount = StringField(
+        "Amount to award, in whole pounds",
+        filters=[clean_filter],
+        description="Fund in full awards the amount asked. Leave empty for support, "
+        "signpost or decline.",
+        validators=[
+            Optional(),
+            Regexp(r"^£?[0-9][0-9,]{0,9}$", message="Enter whole pounds, like 2500"),
+        ],
+    )
+    scope = TextAreaField(
+        "Reduced scope (fund in part)",
+        filters=[clean_filter],
+        description="What the team agreed to do with less, or where the rest of the "
+        "money comes from.",
+        validators=[Length(max=1000)],
+    )
+    conditions = TextAreaField(
+        "Conditions (fund with conditions)",
+        filters=[clean_filter],
+        description="One per line. The money is released when every condition is "
+        "marked met.",
+        validators=[Length(max=2000)],
+    )
+    note = TextAreaField(
+        "Note to the team",
+        filters=[clean_filter],
+        description="The team reads this with its feedback once the results are "
+        "published: advice, the support offered, where to go instead, or why it is "
+        "declined.",
+        validators=[Length(max=2000)],
+    )
+
+    def amount_pounds(self) -> int | None:
+        text = (self.amount.data or "").replace("£", "").replace(",", "")
+        return int(text) if text else None
+
+    def condition_lines(self) -> tuple[str, ...]:
+        return tuple(
+            line.strip(" -•\t")
+            for line in (self.conditions.data or "").split("\n")
+            if line.strip(" -•\t")
+        )

@@ -291,7 +291,8 @@ def results(slug: str):
         conditions=services.conditions_by_pitch(event),
         form=ActionForm(),
         can_publish=event.phase == EventPhase.MODERATION
-        and event.moderation_locked_at is not None,
+        and event.moderation_locked_at is not None
+        and event.signed_off_at is not None,
     )
 
 

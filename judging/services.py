@@ -351,12 +351,17 @@ def publish_results(user: User, event: Event) -> None:
     """Publish the results: the event moves from moderation to published (R-07).
 
     :raises EventError: if the event is not in moderation, or the chair has not yet
-        locked moderation (domain 4.4 rule 10).
+        locked moderation (domain 4.4 rule 10) and signed the results off (which, for an
+        event with a pot, needs the funder's approval: judging.funding).
     """
     locked = event_services.lock_event(event)
     if locked.phase == EventPhase.MODERATION and locked.moderation_locked_at is None:
         raise event_services.EventError(
             "The panel chair must lock moderation before the results can be published"
+        )
+    if locked.phase == EventPhase.MODERATION and locked.signed_off_at is None:
+        raise event_services.EventError(
+            "The panel chair must sign the results off before they can be published"
         )
     event_services.change_phase(user, event, EventPhase.PUBLISHED)
     audit.record("results.published", actor=user, event_id=event.id, target=event)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from auth import audit
 from auth.models import User
 from events import services as event_services
-from events.models import Event, EventOrganiser, EventPhase, PanelMember
+from events.models import Event, EventFunder, EventOrganiser, EventPhase, PanelMember
 from extensions import db, utcnow
 from pitches.models import (
     Background,
@@ -54,12 +54,15 @@ def _roles_statement():
         exists().where(
             ProblemStatement.event_id == event_id, ProblemStatement.owner_id == user_id
         ),
+        exists().where(
+            EventFunder.event_id == event_id, EventFunder.user_id == user_id
+        ),
     )
 
 
 # Built once: this runs on every request to an event's pages.
 _ROLES = _roles_statement()
-_ROLE_NAMES = ("organiser", "judge", "team", "problem_owner")
+_ROLE_NAMES = ("organiser", "judge", "team", "problem_owner", "funder")
 
 
 def event_roles(user: User, slug: str) -> frozenset[str]:

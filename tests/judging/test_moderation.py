@@ -495,10 +495,16 @@ def test_publish_page_says_the_chair_must_lock_then_publishes(app, panel):
     with app.app_context():
         phase_after_refusal = _event().phase
     _client(app, panel["chair"]).post("/events/mod/moderation/lock")
+    locked = client.get("/events/mod/results").get_data(as_text=True)
+    with app.app_context():
+        _event().signed_off_at = utcnow()  # the sign-off: tests/judging/test_funding.py
+        db.session.commit()
     after = client.get("/events/mod/results").get_data(as_text=True)
     published = client.post("/events/mod/results/publish")
 
     assert "once the panel chair has locked moderation" in before
+    assert "Publish results" not in locked
+    assert "once the panel chair has signed the results off" in locked
     assert "Publish results" not in before
     assert refused.headers["Location"] == "/events/mod/results"
     assert phase_after_refusal == P.MODERATION

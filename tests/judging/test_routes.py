@@ -633,10 +633,12 @@ def test_r05_judge_sees_only_own_marks_on_a_scorecard(app, scored):
 
 
 def _to_moderation(app) -> None:
-    """Move to moderation and lock it, as the chair does before publication."""
+    """Move to moderation, lock it and sign the results off, as the chair does before
+    publication (the funding steps are tested in tests/judging/test_funding.py)."""
     with app.app_context():
         _event().phase = EventPhase.MODERATION
         _event().moderation_locked_at = utcnow()
+        _event().signed_off_at = utcnow()
         db.session.commit()
 
 

@@ -788,6 +788,7 @@ def test_publish_results_from_moderation_publishes_and_audits(app):
         organiser = make_user()
         event = make_event(organiser, phase=P.MODERATION)
         event.moderation_locked_at = utcnow()  # the chair's lock (domain 4.4 rule 10)
+        event.signed_off_at = utcnow()  # and sign-off (tests/judging/test_funding.py)
 
         services.publish_results(organiser, event)
         db.session.flush()
