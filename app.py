@@ -128,6 +128,7 @@ def register_blueprints(app: Flask) -> None:
     from events.routes import bp as events_bp
     from judging.assignment_routes import bp as assignment_bp
     from judging.conflict_routes import bp as conflicts_bp
+    from judging.feedback_routes import bp as feedback_bp
     from judging.funding_routes import bp as funding_bp
     from judging.live_routes import bp as live_bp
     from judging.moderation_routes import bp as moderation_bp
@@ -147,6 +148,7 @@ def register_blueprints(app: Flask) -> None:
         assignment_bp,
         moderation_bp,
         funding_bp,
+        feedback_bp,
         practice_bp,
         live_bp,
         paper_bp,

@@ -9,7 +9,7 @@ from auth.models import User
 from events import services as event_services
 from events.models import Event, EventOrganiser, EventPhase, PanelMember
 from extensions import db
-from judging import live
+from judging import funding, live
 from judging import services as judging_services
 from judging.models import Scorecard
 from pitches import services as pitch_services
@@ -115,6 +115,8 @@ def public_page(event: Event) -> dict:
         "event": event,
         "problems": pitch_services.list_problems(event),
         "results": judging_services.compute_results(event) if published else None,
+        # Published funding decisions; the notes and conditions stay with each team.
+        "funding": funding.decisions_by_pitch(event) if published else {},
         "tie_break": event_services.tie_break_chain(event),
         "running_order": live.state(event).order if session.order_published_at else (),
         "order_seed": session.order_seed if session.order_published_at else None,

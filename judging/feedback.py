@@ -1,0 +1,161 @@
+"""What each team reads once the results are published (issue 4, item 7).
+
+Rules:
+
+1. A team's feedback exists only after publication (R-05); organisers may preview it
+   before, to check what will go out.
+2. Its scores are the mean mark per criterion of the scorecards that counted (conflicted
+   and unassigned judges' cards never count), beside the cohort average: the mean of the
+   same figure over every ranked pitch of the event.
+3. The judges' written feedback is shown without names, in an order that does not follow
+   the panel's (sorted by text), so no comment can be matched to a judge by position.
+   Private notes are never shown.
+4. The funding decision, with its conditions and whether each is met, and the next steps
+   for that outcome.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from sqlalchemy import select
+
+from events.models import Event, EventPhase
+from extensions import db
+from judging import scoring, services
+from judging.funding import decisions_by_pitch
+from judging.funding_models import FundingDecision, FundingKind
+from judging.models import Scorecard
+
+NEXT_STEPS = {
+    FundingKind.FULL: (
+        "Sign and return the award agreement.",
+        "Book your delivery-planning session: the money is released to your cost "
+        "centre after it.",
+        "Send a progress report every three months, with your measures.",
+    ),
+    FundingKind.PART: (
+        "Sign and return the award agreement for the reduced scope.",
+        "Book your delivery-planning session: the money is released to your cost "
+        "centre after it.",
+        "Send a progress report every three months, with your measures.",
+    ),
+    FundingKind.CONDITIONS: (
+        "Sign and return the award agreement.",
+        "Meet each condition below: the money is released when the organisers have "
+        "marked every one met.",
+        "Send a progress report every three months, with your measures.",
+    ),
+    FundingKind.SUPPORT: (
+        "The organisers will put you in touch with the people offering support.",
+        "You are welcome to pitch again at a later round.",
+    ),
+    FundingKind.SIGNPOST: ("Follow up the funding route suggested below.",),
+    FundingKind.DECLINE: (
+        "Read the judges' feedback: many ideas succeed at a second attempt.",
+        "Ask the organisers about mentoring or a later round.",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class CriterionLine:
+    code: str
+    name: str
+    weight: int
+    team: Decimal | None
+    cohort: Decimal | None
+
+
+@dataclass(frozen=True)
+class TeamFeedback:
+    event: Event
+    row: services.ResultRow
+    ranked_count: int
+    criteria: tuple[CriterionLine, ...]
+    score: Decimal | None
+    cohort_score: Decimal | None
+    comments: tuple[str, ...]
+    decision: FundingDecision | None
+
+    @property
+    def next_steps(self) -> tuple[str, ...]:
+        return NEXT_STEPS[self.decision.kind] if self.decision else ()
+
+
+def is_published(event: Event) -> bool:
+    return event.phase == EventPhase.PUBLISHED
+
+
+def _mean(values: list[Fraction]) -> Decimal | None:
+    return (
+        scoring.to_display(sum(values, Fraction(0)) / len(values)) if values else None
+    )
+
+
+def _counted_pairs(results: services.Results) -> set[tuple[int, int]]:
+    return {(c.pitch_id, c.judge_id) for c in results.cards} - set(results.excluded)
+
+
+def team_feedback(
+    event: Event, pitch_id: int, results: services.Results | None = None
+) -> TeamFeedback | None:
+    """The feedback of the team whose pitch this is; None if it was not submitted."""
+    results = results or services.compute_results(event)
+    row = next((r for r in results.rows if r.pitch.id == pitch_id), None)
+    if row is None:
+        return None
+    ranked = [r for r in results.rows if r.rank is not None]
+    lines = []
+    for criterion in results.criteria:
+        cohort = [
+            m.exact
+            for r in ranked
+            for m in r.result.criterion_means
+            if m.criterion_id == criterion.id
+        ]
+        own = next(
+            (
+                m.mean
+                for m in row.result.criterion_means
+                if m.criterion_id == criterion.id
+            ),
+            None,
+        )
+        lines.append(
+            CriterionLine(
+                criterion.code, criterion.name, criterion.weight, own, _mean(cohort)
+            )
+        )
+    declared = results.declared_scores
+    score = declared.get(pitch_id, row.result.mean) if declared else row.result.mean
+    if declared:
+        cohort_scores = [
+            Fraction(str(declared[r.pitch.id]))
+            for r in ranked
+            if declared.get(r.pitch.id) is not None
+        ]
+    else:
+        cohort_scores = [
+            r.result.mean_exact for r in ranked if r.result.mean_exact is not None
+        ]
+    counted = _counted_pairs(results)
+    comments = sorted(
+        text.strip()
+        for judge_id, text in db.session.execute(
+            select(Scorecard.judge_id, Scorecard.feedback).where(
+                Scorecard.pitch_id == pitch_id
+            )
+        )
+        if (pitch_id, judge_id) in counted and text.strip()
+    )
+    return TeamFeedback(
+        event,
+        row,
+        len(ranked),
+        tuple(lines),
+        score,
+        _mean(cohort_scores),
+        tuple(comments),
+        decisions_by_pitch(event).get(pitch_id),
+    )
