@@ -1,6 +1,8 @@
 """Funding allocation pages: the organiser's decisions, the funder's approval and the
 chair's sign-off (rules in judging/funding.py). Every write needs a fresh sign-in (R-07)."""
 
+from collections import Counter
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, fresh_login_required
 
@@ -31,6 +33,7 @@ def allocation(slug: str):
         can_allocate=funding.can_allocate(event),
         is_organiser=ORGANISER in roles,
         is_funder=FUNDER in roles,
+        has_funder=bool(event_services.list_funders(event)),
         form=ActionForm(),
     )
 
@@ -94,7 +97,9 @@ def decide(slug: str, pitch_id: int):
         allocation=current,
         row=row,
         form=form,
-        judges_conditions=services.conditions_by_pitch(event).get(pitch_id, []),
+        judges_conditions=Counter(
+            services.conditions_by_pitch(event).get(pitch_id, [])
+        ).most_common(),
         can_allocate=funding.can_allocate(event),
         kinds={k.value: k for k in FundingKind},
     ), (400 if form.errors else 200)

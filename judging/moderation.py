@@ -102,6 +102,17 @@ def _letters(n: int) -> list[str]:
     ]
 
 
+def flags_for(results: services.Results) -> list[scoring.Flag]:
+    """The moderation flags (domain 4.4 rule 5) of computed results."""
+    asks = {row.pitch.id: row.pitch.funding_requested or 0 for row in results.rows}
+    return scoring.moderation_flags(
+        [row.ranked for row in results.rows],
+        results.rubric or services.rubric_for(results.event),
+        asks,
+        results.event.pot_pounds,
+    )
+
+
 def moderation_console(event: Event) -> Console:
     """Return the flagged pitches with their spread of marks, judges anonymised.
 
@@ -110,12 +121,8 @@ def moderation_console(event: Event) -> Console:
     """
     results = services.compute_results(event)
     ranked = [row.ranked for row in results.rows]
-    asks = {row.pitch.id: row.pitch.funding_requested or 0 for row in results.rows}
-    flags = scoring.moderation_flags(
-        ranked, services.rubric_for(event), asks, event.pot_pounds
-    )
     by_pitch: dict[int, list[scoring.Flag]] = {}
-    for flag in flags:
+    for flag in flags_for(results):
         by_pitch.setdefault(flag.pitch_id, []).append(flag)
     marks = _counted_marks(results, set(by_pitch))
     pitches = []

@@ -14,7 +14,7 @@ from flask import current_app, render_template
 
 from events.templating import london
 from extensions import utcnow
-from judging import analysis
+from judging import analysis, funding, moderation
 from judging.services import Results
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,11 +61,14 @@ def html_to_pdf(html: str, css: str | None = None) -> bytes:
 
 def results_sheet_html(results: Results) -> str:
     """Render the result sheet's HTML (autoescaped .html template, R-23)."""
+    teams = {row.pitch.id: row.team for row in results.rows}
     return render_template(
         "judging/pdf/results_sheet.html",
         results=results,
         analysis=analysis.analyse(results),
         event=results.event,
+        flags=[(teams[f.pitch_id], f) for f in moderation.flags_for(results)],
+        allocation=funding.allocation(results.event, results),
         generated_at=london(utcnow()),
     )
 

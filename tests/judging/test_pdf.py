@@ -139,10 +139,11 @@ def test_results_sheet_html_has_sign_off_block_with_chair(app, sheet_event):
     roles = re.findall(
         r"<tr><td>([^<]+)</td><td>([^<]*)</td><td></td><td></td></tr>", signoff
     )
+    # Nothing is signed or approved yet: the names to sign and blank records.
     assert roles == [
         ("Panel chair", "Judith Pennant"),
-        ("Organiser", ""),
         ("Funder", ""),
+        ("Organiser", ""),
     ]
 
 
@@ -392,3 +393,49 @@ def test_cli_results_pdf_requires_out(app, runner, sheet_event):
 
     assert result.exit_code == 2
     assert "Missing option '--out'" in result.output
+
+
+def test_demo_result_sheet_carries_the_funding_table_flags_and_sign_off(app, tmp_path):
+    """The published demo's sheet, read as text: domain 12.7's decisions and totals,
+    the moderation flags and who signed what, when."""
+    from datetime import date
+
+    from demo.services import load_demo
+
+    with app.app_context():
+        event = load_demo(
+            date.today(), "pw-amber-birch", phase=EventPhase.PUBLISHED
+        ).event
+        db.session.commit()
+        text = pdf_text(
+            pdf.render_results_pdf(services.compute_results(event)), tmp_path
+        )
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+
+    funding = text.split("Funding")[-1]
+    for row in [
+        "1 T01 Sip Smart £4,800 Fund in full £4,800",
+        "2 T03 Hear Me Now £3,950 Fund in full £3,950",
+        "5 T07 Tea & Talk £1,850 Fund in full £1,850",
+        "6 T06 FallSafe Nights £4,500 Fund in full £4,500",
+        "Total £43,950 7 funded £25,000 £0 of the £25,000 pot left",
+    ]:
+        assert row in lines, row
+    for start in [
+        "3 T02 Soft Signs £5,000 Fund with conditions £5,000 Condition: Review by",
+        "4 T04 MedsMatch £2,400 Fund in full £2,400 The panel advises adding",
+        "7 T09 First Shift £2,750 Fund in part £2,500 £250 of the £2,750 comes as",
+        "8 T05 Red Bag Digital £5,000 Support, not cash £0 Help with information",
+        "9 T08 Care Passport £1,500 Signpost elsewhere £0 This is fundable",
+        "10 T11 My Last Chapter £2,200 Decline with feedback £0 Not funded this round",
+        "11 T10 Night Navigator £5,000 Decline with feedback £0 Not funded: the £9,000",
+        "12 T12 Ward Round Bot £5,000 Decline with feedback £0 Not funded: the panel",
+    ]:
+        assert any(line.startswith(start) for line in lines), start
+    assert "Panel chair Judith Pennant Signed off" in " ".join(lines)
+    assert "Funder Naomi Strand Allocation approved" in " ".join(lines)
+    assert (
+        "T09 First Shift: The last funded pitch: the funding line is 0.09 wide"
+        in " ".join(lines)
+    )
+    assert funding.count("Total") == 1  # the total row is not repeated at page breaks
