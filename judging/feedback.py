@@ -42,8 +42,8 @@ NEXT_STEPS = {
     ),
     FundingKind.CONDITIONS: (
         "Sign and return the award agreement.",
-        "Meet each condition below: the money is released when the organisers have "
-        "marked every one met.",
+        "Meet each condition of the award: the money is released when the organisers "
+        "have marked every one met.",
         "Send a progress report every three months, with your measures.",
     ),
     FundingKind.SUPPORT: (
@@ -159,3 +159,9 @@ def team_feedback(
         tuple(comments),
         decisions_by_pitch(event).get(pitch_id),
     )
+
+
+def all_feedback(event: Event) -> list[TeamFeedback]:
+    """Every submitted team's feedback, in ranked order, from one computation."""
+    results = services.compute_results(event)
+    return [team_feedback(event, row.pitch.id, results) for row in results.rows]

@@ -1,11 +1,13 @@
 """Each team's own feedback page, once the results are published (R-05)."""
 
-from flask import Blueprint, abort, render_template
+from io import BytesIO
+
+from flask import Blueprint, abort, render_template, send_file
 from flask_login import current_user
 
 from auth.policy import ORGANISER, TEAM, allow, event_roles
 from events import services as event_services
-from judging import feedback
+from judging import feedback, pdf
 from pitches import services as pitch_services
 
 bp = Blueprint("feedback", __name__, url_prefix="/events/<slug>")
@@ -30,3 +32,59 @@ def team(slug: str, team_id: int):
     return render_template(
         "judging/feedback.html", event=event, team=item, fb=found, preview=not published
     )
+
+
+def _team_feedback_or_404(slug: str, team_id: int):
+    """The event and a team's feedback, for its members after publication and for
+    organisers at any time (R-02, R-05); 404 for anyone else or anything else."""
+    event = event_services.get_event_or_404(slug)
+    roles = event_roles()
+    item = pitch_services.get_team_for_user_or_404(event, team_id, current_user, roles)
+    if not feedback.is_published(event) and ORGANISER not in roles:
+        abort(404)
+    found = feedback.team_feedback(event, item.pitch.id) if item.pitch else None
+    if found is None:
+        abort(404)
+    return event, item, found
+
+
+def _pdf(document: bytes, name: str):
+    response = send_file(
+        BytesIO(document),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=name,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/teams/<int:team_id>/feedback.pdf")
+@allow(TEAM, ORGANISER)
+def team_pdf(slug: str, team_id: int):
+    """Download one team's feedback sheet (A4 PDF)."""
+    event, item, found = _team_feedback_or_404(slug, team_id)
+    name = f"{event.slug}-feedback-{item.ref or item.id}.pdf".lower()
+    return _pdf(pdf.render_feedback_pdf([found]), name)
+
+
+@bp.route("/results/feedback.pdf")
+@allow(ORGANISER)
+def all_pdf(slug: str):
+    """Download every team's feedback sheet in one PDF, one team per page."""
+    event = event_services.get_event_or_404(slug)
+    return _pdf(
+        pdf.render_feedback_pdf(feedback.all_feedback(event)),
+        f"{event.slug}-feedback-all-teams.pdf",
+    )
+
+
+@bp.route("/teams/<int:team_id>/award-letter.pdf")
+@allow(TEAM, ORGANISER)
+def award_letter(slug: str, team_id: int):
+    """Download a funded team's award letter (A4 PDF); 404 for a team not funded."""
+    event, item, found = _team_feedback_or_404(slug, team_id)
+    if found.decision is None or not found.decision.kind.is_cash:
+        abort(404)
+    name = f"{event.slug}-award-letter-{item.ref or item.id}.pdf".lower()
+    return _pdf(pdf.render_award_letter_pdf(found), name)

@@ -33,7 +33,7 @@ from sqlalchemy import select
 from auth import audit
 from auth.models import User
 from events import services as event_services
-from events.models import Event, EventFunder, EventPhase
+from events.models import Event, EventFunder, EventOrganiser, EventPhase
 from extensions import db, utcnow
 from judging import services
 from judging.funding_models import FundingCondition, FundingDecision, FundingKind
@@ -387,3 +387,20 @@ def sign_off(user: User, event: Event) -> None:
     event.signed_off_at = utcnow()
     event.signed_off_by_id = user.id
     audit.record("results.signed_off", actor=user, event_id=event.id, target=event)
+
+
+def first_organiser(event: Event) -> User | None:
+    """The organiser who signs letters: the first to organise the event."""
+    return db.session.scalar(
+        select(User)
+        .join(EventOrganiser, EventOrganiser.user_id == User.id)
+        .where(EventOrganiser.event_id == event.id)
+        .order_by(EventOrganiser.id)
+        .limit(1)
+    )
+
+
+def allocation_approver(event: Event) -> User | None:
+    if event.allocation_approved_by_id is None:
+        return None
+    return db.session.get(User, event.allocation_approved_by_id)

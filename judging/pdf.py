@@ -14,7 +14,7 @@ from flask import current_app, render_template
 
 from events.templating import london
 from extensions import utcnow
-from judging import analysis, funding, moderation
+from judging import analysis, feedback, funding, moderation
 from judging.services import Results
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +57,46 @@ def html_to_pdf(html: str, css: str | None = None) -> bytes:
         current_app.logger.error("PDF worker failed: %s", done.stderr.decode()[-2000:])
         raise PdfError("The document could not be rendered")
     return done.stdout
+
+
+def _css(title: str, footer: str) -> str:
+    """print.css with the running header and footer of one kind of document."""
+    return PRINT_CSS.read_text() + (
+        f'\n@page {{ @top-right {{ content: "{title}"; }} '
+        f'@bottom-left {{ content: "{footer}"; }} }}\n'
+    )
+
+
+def feedback_html(items: list[feedback.TeamFeedback]) -> str:
+    """One feedback sheet per team, each starting on a new page (autoescaped, R-23)."""
+    return render_template(
+        "judging/pdf/feedback_sheets.html",
+        items=items,
+        event=items[0].event if items else None,
+        generated_at=london(utcnow()),
+    )
+
+
+def render_feedback_pdf(items: list[feedback.TeamFeedback]) -> bytes:
+    """The teams' feedback sheets as one PDF (one team's, or all in one)."""
+    return html_to_pdf(
+        feedback_html(items),
+        _css("Pitchpanel feedback sheet", "For the team and its organisers"),
+    )
+
+
+def render_award_letter_pdf(item: feedback.TeamFeedback) -> bytes:
+    """The award letter for one funded team."""
+    html = render_template(
+        "judging/pdf/award_letter.html",
+        fb=item,
+        event=item.event,
+        lead=next((m for m in item.row.team.members if m.is_lead), None),
+        organiser=funding.first_organiser(item.event),
+        approved_by=funding.allocation_approver(item.event),
+        generated_at=london(utcnow()),
+    )
+    return html_to_pdf(html, _css("Pitchpanel award letter", "Award letter"))
 
 
 def results_sheet_html(results: Results) -> str:

@@ -220,3 +220,93 @@ def test_public_page_shows_awards_but_not_notes_or_declines(app, demo):
     assert "7 teams share £25,000 of the £25,000 pot" in page
     assert "clinical-safety officer" not in page  # conditions stay with the team
     assert "Decline" not in page and "no one to pay for it" not in page
+
+
+# --- documents ---------------------------------------------------------------------------
+
+
+def _pdf_text(body: bytes, tmp_path) -> str:
+    import subprocess
+
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(body)
+    done = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, check=True
+    )
+    return " ".join(done.stdout.decode().split())
+
+
+def test_team_downloads_its_feedback_sheet_and_award_letter(app, demo, tmp_path):
+    client = _signed_in(app, "Kwame Asante")
+
+    sheet = client.get(f"/events/{SLUG}/teams/{demo['T02']}/feedback.pdf")
+    letter = client.get(f"/events/{SLUG}/teams/{demo['T02']}/award-letter.pdf")
+
+    assert sheet.mimetype == letter.mimetype == "application/pdf"
+    assert sheet.headers["Cache-Control"] == "no-store"
+    assert "attachment" in sheet.headers["Content-Disposition"]
+    text = _pdf_text(sheet.data, tmp_path)
+    assert "T02 Soft Signs" in text and "Fund with conditions: £5,000" in text
+    assert "Review by the clinical-safety officer: met" in text
+    assert "Judith Pennant" not in text and "Gareth Lowry" not in text
+    letter_text = _pdf_text(letter.data, tmp_path)
+    assert "Dear Kwame Asante" in letter_text
+    assert "awarded Soft Signs £5,000, with conditions" in letter_text
+    assert "Naomi Strand" in letter_text
+
+
+def test_no_award_letter_for_a_team_not_given_money(app, demo):
+    client = _signed_in(app, "Dr Owen Gallagher")  # T05, support not cash
+
+    assert (
+        client.get(f"/events/{SLUG}/teams/{demo['T05']}/award-letter.pdf").status_code
+        == 404
+    )
+    assert (
+        client.get(f"/events/{SLUG}/teams/{demo['T05']}/feedback.pdf").status_code
+        == 200
+    )
+
+
+def test_r05_documents_are_not_served_before_publication_or_to_other_teams(app, demo):
+    other = _signed_in(app, "Jodie Park")  # T01
+    assert (
+        other.get(f"/events/{SLUG}/teams/{demo['T02']}/feedback.pdf").status_code == 404
+    )
+    with app.app_context():
+        _event().phase = P.MODERATION
+        db.session.commit()
+    own = _signed_in(app, "Kwame Asante")
+
+    for path in ("feedback.pdf", "award-letter.pdf"):
+        assert own.get(f"/events/{SLUG}/teams/{demo['T02']}/{path}").status_code == 404
+    assert own.get(f"/events/{SLUG}/results/feedback.pdf").status_code == 404
+
+
+def test_organiser_downloads_every_teams_feedback_in_one_pdf(app, demo, tmp_path):
+    client = _signed_in(app, "Leah Brennan")
+
+    body = client.get(f"/events/{SLUG}/results/feedback.pdf").data
+    text = _pdf_text(body, tmp_path)
+
+    positions = [text.index(f"{ref} ") for ref in demo_data.EXPECTED_RANKING]
+    assert positions == sorted(positions)  # one sheet per team, in ranked order
+
+
+def test_cli_writes_feedback_sheets_and_award_letters(app, demo, tmp_path):
+    runner = app.test_cli_runner()
+
+    sheets = runner.invoke(args=["results", "feedback", SLUG, "--out", str(tmp_path)])
+    letters = runner.invoke(args=["results", "letters", SLUG, "--out", str(tmp_path)])
+
+    assert sheets.exit_code == 0 and letters.exit_code == 0, (
+        sheets.output + letters.output
+    )
+    names = sorted(p.name for p in tmp_path.glob("*.pdf"))
+    assert len([n for n in names if "-feedback-t" in n]) == 12
+    assert f"{SLUG}-feedback-all-teams.pdf" in names
+    assert [n for n in names if "award-letter" in n] == [
+        f"{SLUG}-award-letter-{ref}.pdf"
+        for ref in ("t01", "t02", "t03", "t04", "t06", "t07", "t09")
+    ]
+    assert "Wrote 7 award letters" in letters.output
