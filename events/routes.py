@@ -11,7 +11,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user
+from flask_login import current_user, fresh_login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from auth import services as auth_services
@@ -201,6 +201,7 @@ def invite(slug: str):
 
 @bp.route("/events/<slug>/funders/invitations", methods=["POST"])
 @allow(ORGANISER)
+@fresh_login_required
 def invite_funder(slug: str):
     """Create a single-use invitation link for a funder and show it once."""
     return _invite(slug, for_funder=True)

@@ -471,7 +471,11 @@ def create_invitation(
     db.session.add(invitation)
     db.session.flush()
     audit.record(
-        "panel.invitation_created", actor=actor, event_id=event.id, target=invitation
+        "panel.invitation_created",
+        actor=actor,
+        event_id=event.id,
+        target=invitation,
+        for_funder=for_funder,
     )
     return _serializer().dumps({"i": invitation.id, "n": nonce})
 
@@ -538,6 +542,13 @@ def redeem_invitation(user: User, token: str) -> Event:
     :raises EventError: if the token cannot be used.
     """
     invitation = find_invitation(token)
+    if invitation.for_funder:
+        event = db.session.get(Event, invitation.event_id)
+        if is_organiser(user, event) or get_panel_member(event, user) is not None:
+            raise EventError(
+                "You organise or judge this event, so you cannot also approve its "
+                "funding: the approval must come from someone else"
+            )
     # Claim it with a conditional UPDATE, so two simultaneous uses cannot both succeed.
     claimed = db.session.execute(
         update(JudgeInvitation)

@@ -35,7 +35,7 @@ NEXT_STEPS = {
         "Send a progress report every three months, with your measures.",
     ),
     FundingKind.PART: (
-        "Sign and return the award agreement for the reduced scope.",
+        "Sign and return the award agreement.",
         "Book your delivery-planning session: the money is released to your cost "
         "centre after it.",
         "Send a progress report every three months, with your measures.",
@@ -56,6 +56,9 @@ NEXT_STEPS = {
         "Ask the organisers about mentoring or a later round.",
     ),
 }
+
+
+ALL_CONDITIONS_MET = "Every condition of the award is met: the money can be released."
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,16 @@ class TeamFeedback:
 
     @property
     def next_steps(self) -> tuple[str, ...]:
-        return NEXT_STEPS[self.decision.kind] if self.decision else ()
+        if self.decision is None:
+            return ()
+        steps = NEXT_STEPS[self.decision.kind]
+        conditions = self.decision.conditions
+        if conditions and all(c.met_at is not None for c in conditions):
+            steps = tuple(
+                ALL_CONDITIONS_MET if step.startswith("Meet each condition") else step
+                for step in steps
+            )
+        return steps
 
 
 def is_published(event: Event) -> bool:

@@ -264,7 +264,7 @@ class FundingForm(FlaskForm):
         ],
     )
     scope = TextAreaField(
-        "Reduced scope (fund in part)",
+        "Reduced scope or match funding (fund in part)",
         filters=[clean_filter],
         description="What the team agreed to do with less, or where the rest of the "
         "money comes from.",

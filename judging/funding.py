@@ -25,6 +25,8 @@ Rules (issue 4; domain 6 and 12.7):
    old and new values (R-07, R-36).
 """
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 from flask import abort
@@ -197,7 +199,7 @@ def _check(choice: Choice, asked: int, cap: int) -> int:
         )
     if kind == FundingKind.CONDITIONS and not choice.conditions:
         raise FundingError("Add at least one condition, one per line", "conditions")
-    if len(choice.conditions) > MAX_CONDITIONS:
+    if kind == FundingKind.CONDITIONS and len(choice.conditions) > MAX_CONDITIONS:
         raise FundingError(f"Give at most {MAX_CONDITIONS} conditions", "conditions")
     if kind in (FundingKind.SUPPORT, FundingKind.SIGNPOST, FundingKind.DECLINE) and (
         not choice.note
@@ -221,8 +223,42 @@ def _snapshot(decision: FundingDecision | None) -> dict | None:
         "amount": decision.amount_pounds,
         "scope": decision.scope,
         "note": decision.note,
-        "conditions": [c.text for c in decision.conditions],
+        "conditions": [
+            {"text": c.text, "met_at": c.met_at.isoformat() if c.met_at else None}
+            for c in decision.conditions
+        ],
     }
+
+
+def _proposed(choice: Choice, amount: int, current: FundingDecision) -> dict:
+    """The snapshot the decision would have after this choice (met dates kept)."""
+    met = {c.text: c.met_at for c in current.conditions}
+    texts = choice.conditions if choice.kind == FundingKind.CONDITIONS else ()
+    return {
+        "kind": choice.kind.value,
+        "amount": amount,
+        "scope": choice.scope if choice.kind == FundingKind.PART else "",
+        "note": choice.note,
+        "conditions": [
+            {"text": t, "met_at": met[t].isoformat() if met.get(t) else None}
+            for t in texts
+        ],
+    }
+
+
+def fingerprint(event: Event) -> str:
+    """A digest of every decision as it stands: an approval names the table it saw."""
+    rows = sorted(
+        (pitch_id, _snapshot(d)) for pitch_id, d in decisions_by_pitch(event).items()
+    )
+    return hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def other_roles_conflict(roles: frozenset[str]) -> bool:
+    """A funder who also organises, judges, pitches or owns a problem in the event may
+    not approve (or see) its allocation as funder: the second pair of eyes must be
+    independent (R-07)."""
+    return bool(roles & {"organiser", "judge", "team", "problem_owner"})
 
 
 def _withdraw_approvals(user: User, event: Event, why: str) -> bool:
@@ -264,6 +300,8 @@ def decide(user: User, event: Event, pitch_id: int, choice: Choice) -> bool:
             "amount",
         )
     before = _snapshot(current)
+    if before is not None and before == _proposed(choice, amount, current):
+        return False  # nothing changed: keep who decided it and when
     if current is None:
         current = FundingDecision(event_id=event.id, pitch_id=pitch.id)
         db.session.add(current)
@@ -275,11 +313,15 @@ def decide(user: User, event: Event, pitch_id: int, choice: Choice) -> bool:
     current.decided_at = utcnow()
     texts = list(choice.conditions) if choice.kind == FundingKind.CONDITIONS else []
     if [c.text for c in current.conditions] != texts:
+        # A condition kept (same text) keeps when it was met; the audit row shows both.
+        met = {c.text: (c.met_at, c.met_by_id) for c in current.conditions}
         current.conditions.clear()
         db.session.flush()
-        current.conditions.extend(
-            FundingCondition(position=n, text=t) for n, t in enumerate(texts, start=1)
-        )
+        for n, text in enumerate(texts, start=1):
+            met_at, met_by = met.get(text, (None, None))
+            current.conditions.append(
+                FundingCondition(position=n, text=text, met_at=met_at, met_by_id=met_by)
+            )
     db.session.flush()
     after = _snapshot(current)
     if before == after:
@@ -332,15 +374,27 @@ def is_funder(user: User, event: Event) -> bool:
     )
 
 
-def approve(user: User, event: Event) -> None:
-    """The funder approves the allocation as it stands.
+def approve(user: User, event: Event, seen: str, roles: frozenset[str]) -> None:
+    """The funder approves the allocation they saw (``seen``, its fingerprint).
 
-    :raises FundingError: if allocation is not open, a pitch has no decision yet, or it
-        is already approved.
+    :raises FundingError: if allocation is not open, a pitch has no decision yet, the
+        allocation changed since the funder's page was loaded, the funder has another
+        role in the event or recorded a decision, or it is already approved.
     """
     event = _require_allocating(event)
     if not is_funder(user, event):
         abort(404)
+    decided_by = {d.decided_by_id for d in decisions_by_pitch(event).values()}
+    if other_roles_conflict(roles) or user.id in decided_by:
+        raise FundingError(
+            "You have another role in this event, so you cannot approve its funding: "
+            "ask another funder"
+        )
+    if seen != fingerprint(event):
+        raise FundingError(
+            "The allocation changed while you were reading it. Check it again, then "
+            "approve"
+        )
     undecided = [
         p
         for p in pitch_services.list_submitted_pitches(event)
@@ -360,6 +414,9 @@ def approve(user: User, event: Event) -> None:
         actor=user,
         event_id=event.id,
         target=event,
+        old=None,
+        new=event.allocation_approved_at,
+        fingerprint=seen,
         allocated=sum(d.amount_pounds for d in decisions_by_pitch(event).values()),
         pot=event.pot_pounds,
     )
@@ -386,7 +443,15 @@ def sign_off(user: User, event: Event) -> None:
         raise FundingError("The results are already signed off")
     event.signed_off_at = utcnow()
     event.signed_off_by_id = user.id
-    audit.record("results.signed_off", actor=user, event_id=event.id, target=event)
+    audit.record(
+        "results.signed_off",
+        actor=user,
+        event_id=event.id,
+        target=event,
+        old=None,
+        new=event.signed_off_at,
+        fingerprint=fingerprint(event),
+    )
 
 
 def first_organiser(event: Event) -> User | None:

@@ -3,7 +3,15 @@ chair's sign-off (rules in judging/funding.py). Every write needs a fresh sign-i
 
 from collections import Counter
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, fresh_login_required
 
 from auth.policy import FUNDER, JUDGE, ORGANISER, allow, event_roles
@@ -18,22 +26,30 @@ bp = Blueprint("funding", __name__, url_prefix="/events/<slug>")
 
 
 @bp.route("/funding")
-@allow(ORGANISER, FUNDER)
+@allow(ORGANISER, FUNDER, JUDGE)
 def allocation(slug: str):
-    """The ranked list against the pot: each pitch's ask, decision and running total."""
+    """The ranked list against the pot: each pitch's ask, decision and running total.
+
+    Organisers always; a funder with no other role in the event, and the panel chair,
+    once moderation is locked (the chair signs off what the funder approved)."""
     event = event_services.get_event_or_404(slug)
     roles = event_roles()
-    # A funder sees the allocation they approve, and only once there is one to approve.
-    if ORGANISER not in roles and not funding.can_allocate(event):
+    is_organiser = ORGANISER in roles
+    is_funder = FUNDER in roles and not funding.other_roles_conflict(roles)
+    is_chair = JUDGE in roles and moderation.is_chair(event, current_user)
+    if not (is_organiser or is_funder or is_chair):
+        abort(404)
+    if not is_organiser and event.moderation_locked_at is None:
         return render_template("judging/funding_waiting.html", event=event)
     return render_template(
         "judging/funding.html",
         event=event,
         allocation=funding.allocation(event),
         can_allocate=funding.can_allocate(event),
-        is_organiser=ORGANISER in roles,
-        is_funder=FUNDER in roles,
+        is_organiser=is_organiser,
+        is_funder=is_funder,
         has_funder=bool(event_services.list_funders(event)),
+        fingerprint=funding.fingerprint(event),
         form=ActionForm(),
     )
 
@@ -131,7 +147,9 @@ def approve(slug: str):
     event = event_services.get_event_or_404(slug)
     if ActionForm().validate_on_submit():
         try:
-            funding.approve(current_user, event)
+            funding.approve(
+                current_user, event, request.form.get("fingerprint", ""), event_roles()
+            )
         except funding.FundingError as error:
             db.session.rollback()
             flash(str(error), "error")

@@ -65,7 +65,7 @@ def test_allocate_approve_sign_off_publish_and_read_feedback(browse, arrange, pa
 
     page.get_by_role("radio", name="Fund in part").check()
     page.get_by_label("Amount to award, in whole pounds").fill("2500")
-    page.get_by_label("Reduced scope (fund in part)").fill(
+    page.get_by_label("Reduced scope or match funding (fund in part)").fill(
         "£250 of the £2,750 comes as match funding from the Brookside training budget."
     )
     page.get_by_role("button", name="Save the decision").click()

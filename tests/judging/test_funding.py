@@ -75,6 +75,13 @@ def _decide(ev, n: int, choice: Choice) -> bool:
     return funding.decide(_user(ev["organiser"]), _event(), ev["pitches"][n], choice)
 
 
+def _approve(ev, pk=None, seen=None, roles=frozenset({"funder"})) -> None:
+    event = _event()
+    funding.approve(
+        _user(pk or ev["funder"]), event, seen or funding.fingerprint(event), roles
+    )
+
+
 def _audit(action: str) -> list[dict]:
     return [
         json.loads(e.detail)
@@ -247,7 +254,7 @@ def test_every_decision_is_audited_with_old_and_new(app, ev):
         "amount": 3500,
         "scope": "",
         "note": "",
-        "conditions": ["DPIA"],
+        "conditions": [{"text": "DPIA", "met_at": None}],
     }
 
 
@@ -267,16 +274,18 @@ def test_funder_approves_only_when_every_pitch_has_a_decision(app, ev):
         with pytest.raises(
             FundingError, match="2 pitches have no funding decision yet"
         ):
-            funding.approve(_user(ev["funder"]), _event())
+            _approve(ev)
         db.session.rollback()
         _decide(ev, 1, Choice(K.FULL))
         _decide(ev, 2, Choice(K.DECLINE, note="No"))
-        funding.approve(_user(ev["funder"]), _event())
+        _approve(ev)
         db.session.commit()
 
         event = _event()
         assert event.allocation_approved_by_id == ev["funder"]
-        assert _audit("funding.approved") == [{"allocated": 7000, "pot": 10000}]
+        entry = _audit("funding.approved")[0]
+        assert (entry["allocated"], entry["pot"], entry["old"]) == (7000, 10000, None)
+        assert entry["fingerprint"] == funding.fingerprint(event)
 
 
 def test_only_a_funder_approves(app, ev):
@@ -286,7 +295,7 @@ def test_only_a_funder_approves(app, ev):
         _decide_all(ev)
         for pk in (ev["organiser"], ev["chair"]):
             with pytest.raises(NotFound):
-                funding.approve(_user(pk), _event())
+                _approve(ev, pk)
 
 
 def test_chair_signs_off_only_after_the_funders_approval(app, ev):
@@ -296,7 +305,7 @@ def test_chair_signs_off_only_after_the_funders_approval(app, ev):
         _decide_all(ev)
         with pytest.raises(FundingError, match="funder must approve"):
             funding.sign_off(_user(ev["chair"]), _event())
-        funding.approve(_user(ev["funder"]), _event())
+        _approve(ev)
         with pytest.raises(NotFound):
             funding.sign_off(_user(ev["organiser"]), _event())
         funding.sign_off(_user(ev["chair"]), _event())
@@ -317,7 +326,7 @@ def test_an_event_without_a_pot_is_signed_off_without_a_funder(app, ev):
 def test_a_change_after_approval_withdraws_approval_and_sign_off(app, ev):
     with app.app_context():
         _decide_all(ev)
-        funding.approve(_user(ev["funder"]), _event())
+        _approve(ev)
         funding.sign_off(_user(ev["chair"]), _event())
         db.session.commit()
 
@@ -335,7 +344,7 @@ def test_a_change_after_approval_withdraws_approval_and_sign_off(app, ev):
 def test_publication_needs_the_sign_off(app, ev):
     with app.app_context():
         _decide_all(ev)
-        funding.approve(_user(ev["funder"]), _event())
+        _approve(ev)
         with pytest.raises(event_services.EventError, match="sign the results off"):
             services.publish_results(_user(ev["organiser"]), _event())
         funding.sign_off(_user(ev["chair"]), _event())
@@ -451,7 +460,9 @@ def test_r05_only_organisers_and_funders_see_the_allocation(app, ev, email):
             db.session.commit()
     client = _client(app, email)
 
-    assert client.get("/events/fund/funding").status_code == 404
+    # The chair reads the allocation once moderation is locked (to sign it off).
+    listing = 200 if email == "chair@example.org" else 404
+    assert client.get("/events/fund/funding").status_code == listing
     assert client.get(f"/events/fund/funding/{ev['pitches'][0]}").status_code == 404
     assert (
         client.post(
@@ -474,6 +485,7 @@ def test_funder_sees_decisions_but_no_scores_and_cannot_decide(app, ev):
     )
 
     assert "Fund with conditions" in page and "Approve the allocation" in page
+    assert f'name="fingerprint" value="{_fingerprint(app)}"' in page
     assert "Feedback 1" not in page  # judges' feedback and scores stay with organisers
     assert "5.00" not in page and "Mean" not in page
     assert decide.status_code == 404
@@ -511,7 +523,11 @@ def test_whole_flow_over_http_allocate_approve_sign_off_publish(app, ev):
             == 302
         )
     refused = organiser.post("/events/fund/results/publish")
-    approved = _client(app, "funder@example.org").post("/events/fund/funding/approve")
+    funder = _client(app, "funder@example.org")
+    seen = funder.get("/events/fund/funding").text.split('name="fingerprint" value="')[
+        1
+    ][:32]
+    approved = funder.post("/events/fund/funding/approve", data={"fingerprint": seen})
     signed = _client(app, "chair@example.org").post("/events/fund/results/sign-off")
     published = organiser.post("/events/fund/results/publish")
 
@@ -559,3 +575,137 @@ def test_funder_invitation_makes_a_funder_not_a_judge(app, ev):
             == 1
         )
         assert event_services.get_panel_member(_event(), _user(naomi_id)) is None
+
+
+def _fingerprint(app) -> str:
+    with app.app_context():
+        return funding.fingerprint(_event())
+
+
+def test_an_approval_of_a_table_that_has_since_changed_is_refused(app, ev):
+    with app.app_context():
+        _decide_all(ev)
+        seen = funding.fingerprint(_event())
+        _decide(ev, 2, Choice(K.SIGNPOST, note="The ICS fund"))  # changed meanwhile
+        with pytest.raises(FundingError, match="changed while you were reading"):
+            _approve(ev, seen=seen)
+        _approve(ev)
+
+        assert _event().allocation_approved_by_id == ev["funder"]
+
+
+@pytest.mark.parametrize(
+    "other", [{"team"}, {"organiser"}, {"judge"}, {"problem_owner"}]
+)
+def test_a_funder_with_another_role_cannot_approve(app, ev, other):
+    with app.app_context():
+        _decide_all(ev)
+        with pytest.raises(FundingError, match="another role in this event"):
+            _approve(ev, roles=frozenset({"funder", *other}))
+
+
+def test_a_funder_who_is_also_in_a_team_sees_no_allocation(app, ev):
+    with app.app_context():
+        db.session.add(
+            EventFunder(event_id=ev["event_id"], user_id=_user_by("lead1@example.org"))
+        )
+        db.session.commit()
+    client = _client(app, "lead1@example.org")
+
+    assert client.get("/events/fund/funding").status_code == 404
+    assert (
+        client.post("/events/fund/funding/approve").headers["Location"]
+        == "/events/fund/funding"
+    )
+    with app.app_context():
+        assert _event().allocation_approved_at is None
+
+
+def _user_by(email: str) -> int:
+    from auth.models import User
+
+    return db.session.scalar(select(User.id).where(User.email == email))
+
+
+def test_an_organiser_cannot_take_a_funder_invitation(app, ev):
+    organiser = _client(app, "org@example.org")
+    page = organiser.post("/events/fund/funders/invitations", data={"note": "x"}).text
+    link = (
+        page.split('id="invite-link">')[1].split("<")[0].replace("http://localhost", "")
+    )
+
+    refused = organiser.post(link)
+
+    assert refused.status_code == 410
+    assert "cannot also approve its funding" in refused.text
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(EventFunder)
+                .where(EventFunder.user_id == ev["organiser"])
+            )
+            == 0
+        )
+
+
+def test_editing_conditions_keeps_when_the_kept_ones_were_met(app, ev):
+    with app.app_context():
+        _decide(ev, 1, Choice(K.CONDITIONS, 3000, conditions=("Safety review", "DPIA")))
+        db.session.commit()
+        first = db.session.scalar(
+            select(FundingCondition).where(FundingCondition.text == "Safety review")
+        )
+        funding.set_condition_met(_user(ev["organiser"]), _event(), first.id, True)
+        db.session.commit()
+
+        _decide(
+            ev,
+            1,
+            Choice(
+                K.CONDITIONS, 3000, conditions=("Safety review", "DPIA by the IG team")
+            ),
+        )
+        db.session.commit()
+        rows = {c.text: c.met_at for c in db.session.scalars(select(FundingCondition))}
+        last = _audit("funding.decided")[-1]
+
+    assert rows["Safety review"] is not None and rows["DPIA by the IG team"] is None
+    assert last["old"]["conditions"][0]["met_at"] is not None
+    assert last["new"]["conditions"][1] == {
+        "text": "DPIA by the IG team",
+        "met_at": None,
+    }
+
+
+def test_an_unchanged_decision_keeps_who_made_it(app, ev):
+    with app.app_context():
+        _decide(ev, 0, Choice(K.FULL))
+        db.session.commit()
+        first = db.session.scalar(select(FundingDecision)).decided_at
+        second_organiser = make_user(email="org2@example.org")
+        funding.decide(second_organiser, _event(), ev["pitches"][0], Choice(K.FULL))
+        db.session.commit()
+        stored = db.session.scalar(select(FundingDecision))
+
+        assert (stored.decided_by_id, stored.decided_at) == (ev["organiser"], first)
+
+
+def test_many_lines_in_the_ignored_conditions_box_do_not_block_a_decline(app, ev):
+    with app.app_context():
+        _decide(ev, 0, Choice(K.DECLINE, note="No", conditions=tuple("abcdefghijkl")))
+
+        assert db.session.scalar(select(FundingDecision)).conditions == []
+
+
+def test_funder_reads_the_allocation_after_publication(app, ev):
+    with app.app_context():
+        _decide_all(ev)
+        _approve(ev)
+        funding.sign_off(_user(ev["chair"]), _event())
+        services.publish_results(_user(ev["organiser"]), _event())
+        db.session.commit()
+    page = _client(app, "funder@example.org").get("/events/fund/funding").text
+
+    assert "Fund with conditions" in page and "approved this allocation" in page
+    assert "Approve the allocation" not in page

@@ -501,7 +501,11 @@ def test_r04_judge_in_the_team_is_automatically_conflicted(app, final):
 
     # Assert
     assert (page.status_code, post.status_code, other.status_code) == (404, 404, 200)
-    assert "Sip Squad" not in queue.text
+    # Their own team is in the event navigation ("Your team: Sip Squad"), never in the
+    # list of pitches to score.
+    listed = queue.text.split("app-event-nav", 1)[1].split("</nav>", 1)[1]
+    assert "Your team: Sip Squad" in queue.text
+    assert "Sip Squad" not in listed
     with app.app_context():
         assert _nothing_stored()
 
