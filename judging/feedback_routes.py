@@ -1,8 +1,6 @@
 """Each team's own feedback page, once the results are published (R-05)."""
 
-from io import BytesIO
-
-from flask import Blueprint, abort, render_template, send_file
+from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
 from auth.policy import ORGANISER, TEAM, allow, event_roles
@@ -48,24 +46,13 @@ def _team_feedback_or_404(slug: str, team_id: int):
     return event, item, found
 
 
-def _pdf(document: bytes, name: str):
-    response = send_file(
-        BytesIO(document),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=name,
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.route("/teams/<int:team_id>/feedback.pdf")
 @allow(TEAM, ORGANISER)
 def team_pdf(slug: str, team_id: int):
     """Download one team's feedback sheet (A4 PDF)."""
     event, item, found = _team_feedback_or_404(slug, team_id)
     name = f"{event.slug}-feedback-{item.ref or item.id}.pdf".lower()
-    return _pdf(pdf.render_feedback_pdf([found]), name)
+    return pdf.pdf_response(pdf.render_feedback_pdf([found]), name)
 
 
 @bp.route("/results/feedback.pdf")
@@ -73,7 +60,7 @@ def team_pdf(slug: str, team_id: int):
 def all_pdf(slug: str):
     """Download every team's feedback sheet in one PDF, one team per page."""
     event = event_services.get_event_or_404(slug)
-    return _pdf(
+    return pdf.pdf_response(
         pdf.render_feedback_pdf(feedback.all_feedback(event)),
         f"{event.slug}-feedback-all-teams.pdf",
     )
@@ -87,4 +74,4 @@ def award_letter(slug: str, team_id: int):
     if found.decision is None or not found.decision.kind.is_cash:
         abort(404)
     name = f"{event.slug}-award-letter-{item.ref or item.id}.pdf".lower()
-    return _pdf(pdf.render_award_letter_pdf(found), name)
+    return pdf.pdf_response(pdf.render_award_letter_pdf(found), name)

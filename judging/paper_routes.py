@@ -1,8 +1,6 @@
 """Paper fallback: scoring sheets as PDF, and the import of re-keyed paper scores."""
 
-from io import BytesIO
-
-from flask import Blueprint, Response, flash, render_template, request, send_file
+from flask import Blueprint, Response, flash, render_template, request
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -10,7 +8,7 @@ from flask_wtf.file import FileField, FileRequired
 from auth.policy import JUDGE, ORGANISER, allow
 from events import services as event_services
 from extensions import db
-from judging import paper
+from judging import paper, pdf
 
 bp = Blueprint("paper", __name__, url_prefix="/events/<slug>")
 
@@ -23,17 +21,6 @@ class ImportForm(FlaskForm):
     )
 
 
-def _pdf_response(document: bytes, name: str):
-    response = send_file(
-        BytesIO(document),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=name,
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.route("/paper/sheets.pdf")
 @allow(ORGANISER)
 def all_sheets(slug: str):
@@ -41,7 +28,7 @@ def all_sheets(slug: str):
     event = event_services.get_event_or_404(slug)
     packs = paper.all_judge_sheets(event)
     document = paper.render_sheets_pdf(event, packs)
-    return _pdf_response(document, f"{event.slug}-scoring-sheets.pdf")
+    return pdf.pdf_response(document, f"{event.slug}-scoring-sheets.pdf")
 
 
 @bp.route("/paper/judges/<int:member_id>.pdf")
@@ -51,7 +38,7 @@ def judge_sheets(slug: str, member_id: int):
     event = event_services.get_event_or_404(slug)
     member = paper.get_member_or_404(event, member_id)
     document = paper.render_sheets_pdf(event, [paper.judge_sheets(event, member)])
-    return _pdf_response(document, f"{event.slug}-scoring-sheets-{member.id}.pdf")
+    return pdf.pdf_response(document, f"{event.slug}-scoring-sheets-{member.id}.pdf")
 
 
 @bp.route("/judge/paper.pdf")
@@ -63,7 +50,7 @@ def my_sheets(slug: str):
         event, getattr(event_services.get_panel_member(event, current_user), "id", 0)
     )
     document = paper.render_sheets_pdf(event, [paper.judge_sheets(event, member)])
-    return _pdf_response(document, f"{event.slug}-my-scoring-sheets.pdf")
+    return pdf.pdf_response(document, f"{event.slug}-my-scoring-sheets.pdf")
 
 
 @bp.route("/paper/template.csv")

@@ -8,9 +8,10 @@ nothing but inline data (R-29). Stylesheets are read from static/css and passed 
 import json
 import subprocess
 import sys
+from io import BytesIO
 from pathlib import Path
 
-from flask import current_app, render_template
+from flask import Response, current_app, render_template, send_file
 
 from events.templating import london
 from extensions import utcnow
@@ -57,6 +58,18 @@ def html_to_pdf(html: str, css: str | None = None) -> bytes:
         current_app.logger.error("PDF worker failed: %s", done.stderr.decode()[-2000:])
         raise PdfError("The document could not be rendered")
     return done.stdout
+
+
+def pdf_response(document: bytes, name: str) -> Response:
+    """A PDF download: an attachment, never cached (R-31, R-34)."""
+    response = send_file(
+        BytesIO(document),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=name,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _css(title: str, footer: str) -> str:

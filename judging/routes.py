@@ -302,14 +302,7 @@ def results_pdf(slug: str):
     """Download the A4 result sheet as a PDF."""
     event = event_services.get_event_or_404(slug)
     document = pdf.render_results_pdf(services.compute_results(event))
-    response = send_file(
-        BytesIO(document),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=f"{event.slug}-results.pdf",
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return pdf.pdf_response(document, f"{event.slug}-results.pdf")
 
 
 @bp.route("/results/scores-by-<any(judge, pitch):kind>.<any(csv, xlsx, json):fmt>")
