@@ -105,42 +105,40 @@ def _mean(values: list[Fraction]) -> Decimal | None:
     )
 
 
-def _counted_pairs(results: services.Results) -> set[tuple[int, int]]:
-    return {(c.pitch_id, c.judge_id) for c in results.cards} - set(results.excluded)
+def _comments(
+    results: services.Results, pitch_ids: list[int]
+) -> dict[int, tuple[str, ...]]:
+    """The counted scorecards' written feedback per pitch, sorted, in one query."""
+    counted = {(c.pitch_id, c.judge_id) for c in results.cards} - set(results.excluded)
+    out: dict[int, list[str]] = {p: [] for p in pitch_ids}
+    for pitch_id, judge_id, text in db.session.execute(
+        select(Scorecard.pitch_id, Scorecard.judge_id, Scorecard.feedback).where(
+            Scorecard.pitch_id.in_(pitch_ids)
+        )
+    ):
+        if (pitch_id, judge_id) in counted and text.strip():
+            out[pitch_id].append(text.strip())
+    return {p: tuple(sorted(texts)) for p, texts in out.items()}
 
 
-def team_feedback(
-    event: Event, pitch_id: int, results: services.Results | None = None
-) -> TeamFeedback | None:
-    """The feedback of the team whose pitch this is; None if it was not submitted."""
-    results = results or services.compute_results(event)
-    row = next((r for r in results.rows if r.pitch.id == pitch_id), None)
-    if row is None:
-        return None
+def _build(
+    event: Event, results: services.Results, rows: list[services.ResultRow]
+) -> list[TeamFeedback]:
+    """Feedback for these rows: the cohort figures once, comments and decisions in one
+    query each."""
     ranked = [r for r in results.rows if r.rank is not None]
-    lines = []
-    for criterion in results.criteria:
-        cohort = [
-            m.exact
-            for r in ranked
-            for m in r.result.criterion_means
-            if m.criterion_id == criterion.id
-        ]
-        own = next(
-            (
-                m.mean
-                for m in row.result.criterion_means
+    cohort = {
+        criterion.id: _mean(
+            [
+                m.exact
+                for r in ranked
+                for m in r.result.criterion_means
                 if m.criterion_id == criterion.id
-            ),
-            None,
+            ]
         )
-        lines.append(
-            CriterionLine(
-                criterion.code, criterion.name, criterion.weight, own, _mean(cohort)
-            )
-        )
+        for criterion in results.criteria
+    }
     declared = results.declared_scores
-    score = declared.get(pitch_id, row.result.mean) if declared else row.result.mean
     if declared:
         cohort_scores = [
             Fraction(str(declared[r.pitch.id]))
@@ -151,29 +149,45 @@ def team_feedback(
         cohort_scores = [
             r.result.mean_exact for r in ranked if r.result.mean_exact is not None
         ]
-    counted = _counted_pairs(results)
-    comments = sorted(
-        text.strip()
-        for judge_id, text in db.session.execute(
-            select(Scorecard.judge_id, Scorecard.feedback).where(
-                Scorecard.pitch_id == pitch_id
+    cohort_score = _mean(cohort_scores)
+    comments = _comments(results, [r.pitch.id for r in rows])
+    decisions = decisions_by_pitch(event)
+    out = []
+    for row in rows:
+        own = {m.criterion_id: m.mean for m in row.result.criterion_means}
+        lines = tuple(
+            CriterionLine(c.code, c.name, c.weight, own.get(c.id), cohort[c.id])
+            for c in results.criteria
+        )
+        score = (
+            declared.get(row.pitch.id, row.result.mean) if declared else row.result.mean
+        )
+        out.append(
+            TeamFeedback(
+                event,
+                row,
+                len(ranked),
+                lines,
+                score,
+                cohort_score,
+                comments[row.pitch.id],
+                decisions.get(row.pitch.id),
             )
         )
-        if (pitch_id, judge_id) in counted and text.strip()
-    )
-    return TeamFeedback(
-        event,
-        row,
-        len(ranked),
-        tuple(lines),
-        score,
-        _mean(cohort_scores),
-        tuple(comments),
-        decisions_by_pitch(event).get(pitch_id),
-    )
+    return out
+
+
+def team_feedback(
+    event: Event, pitch_id: int, results: services.Results | None = None
+) -> TeamFeedback | None:
+    """The feedback of the team whose pitch this is; None if it was not submitted."""
+    results = results or services.compute_results(event)
+    rows = [r for r in results.rows if r.pitch.id == pitch_id]
+    return _build(event, results, rows)[0] if rows else None
 
 
 def all_feedback(event: Event) -> list[TeamFeedback]:
-    """Every submitted team's feedback, in ranked order, from one computation."""
+    """Every submitted team's feedback, in ranked order, from one computation and a
+    fixed number of queries."""
     results = services.compute_results(event)
-    return [team_feedback(event, row.pitch.id, results) for row in results.rows]
+    return _build(event, results, list(results.rows))

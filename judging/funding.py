@@ -323,9 +323,9 @@ def decide(user: User, event: Event, pitch_id: int, choice: Choice) -> bool:
                 FundingCondition(position=n, text=text, met_at=met_at, met_by_id=met_by)
             )
     db.session.flush()
-    after = _snapshot(current)
-    if before == after:
-        return False
+    after = _snapshot(
+        current
+    )  # differs from before: an unchanged choice returned above
     audit.record(
         "funding.decided",
         actor=user,
@@ -384,8 +384,10 @@ def approve(user: User, event: Event, seen: str, roles: frozenset[str]) -> None:
     event = _require_allocating(event)
     if not is_funder(user, event):
         abort(404)
-    decided_by = {d.decided_by_id for d in decisions_by_pitch(event).values()}
-    if other_roles_conflict(roles) or user.id in decided_by:
+    decisions = decisions_by_pitch(event)
+    if other_roles_conflict(roles) or user.id in {
+        d.decided_by_id for d in decisions.values()
+    }:
         raise FundingError(
             "You have another role in this event, so you cannot approve its funding: "
             "ask another funder"
@@ -396,9 +398,7 @@ def approve(user: User, event: Event, seen: str, roles: frozenset[str]) -> None:
             "approve"
         )
     undecided = [
-        p
-        for p in pitch_services.list_submitted_pitches(event)
-        if p.id not in decisions_by_pitch(event)
+        p for p in pitch_services.list_submitted_pitches(event) if p.id not in decisions
     ]
     if undecided:
         raise FundingError(
@@ -417,7 +417,7 @@ def approve(user: User, event: Event, seen: str, roles: frozenset[str]) -> None:
         old=None,
         new=event.allocation_approved_at,
         fingerprint=seen,
-        allocated=sum(d.amount_pounds for d in decisions_by_pitch(event).values()),
+        allocated=sum(d.amount_pounds for d in decisions.values()),
         pot=event.pot_pounds,
     )
 

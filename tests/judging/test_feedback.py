@@ -312,3 +312,31 @@ def test_cli_writes_feedback_sheets_and_award_letters(app, demo, tmp_path):
         for ref in ("t01", "t02", "t03", "t04", "t06", "t07", "t09")
     ]
     assert "Wrote 7 award letters" in letters.output
+
+
+def test_all_feedback_takes_no_more_queries_than_one_teams(app, demo):
+    """The all-teams pack must not query per team (a 200-team pack would crawl)."""
+    from sqlalchemy import event as sa_event
+
+    with app.app_context():
+        event = _event()
+        statements: list[str] = []
+
+        def count(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        sa_event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            one = feedback.team_feedback(
+                event, db.session.get(Team, demo["T01"]).pitch.id
+            )
+            single = len(statements)
+            statements.clear()
+            every = feedback.all_feedback(event)
+            many = len(statements)
+        finally:
+            sa_event.remove(db.engine, "before_cursor_execute", count)
+
+    assert len(every) == 12 and every[0].row.team.ref == one.row.team.ref == "T01"
+    assert every[0].comments == one.comments and every[0].criteria == one.criteria
+    assert many <= single
