@@ -48,6 +48,29 @@ def allow(*rules: str) -> Callable:
     return decorate
 
 
+def read_first(loader: Callable) -> Callable:
+    """Declare what a write view reads before it takes the write lock.
+
+    On a write request the policy checks access in a read transaction of its own (see
+    _check_outside_write_lock). Once access is granted, ``loader`` runs in that same
+    transaction with the URL's arguments, and the view finds its result with
+    :func:`first_read`. The scorecard save uses it for the rubric, so a panel saving at
+    once pays for one read transaction a save, not two, and never builds its form while
+    holding SQLite's write lock. The loader must only read.
+    """
+
+    def decorate(view: Callable) -> Callable:
+        view.read_first = loader
+        return view
+
+    return decorate
+
+
+def first_read():
+    """Return what the view's read_first loader read for this request."""
+    return g.first_read
+
+
 def policy_for(app: Flask, endpoint: str) -> frozenset[str] | None:
     """Return the declared policy of an endpoint, or None when it has none."""
     if endpoint in BUILTIN_POLICIES:
@@ -111,7 +134,13 @@ def _check_outside_write_lock(policy: frozenset[str], resolve_roles: RoleResolve
     extensions.reading): every scorecard save is a write request, and a panel saves at
     once."""
     with reading():
-        return _check(policy, resolve_roles)
+        outcome = _check(policy, resolve_roles)
+        loader = getattr(
+            current_app.view_functions[request.endpoint], "read_first", None
+        )
+        if outcome is None and loader is not None:
+            g.first_read = loader(**(request.view_args or {}))
+        return outcome
 
 
 def _load_roles(resolve_roles: RoleResolver) -> frozenset[str]:

@@ -97,6 +97,23 @@ class ScorecardBase(FlaskForm):
         return [name for name in self.mark_fields if self[name].errors]
 
 
+class MarkField(RadioField):
+    """A criterion's mark: one radio button per point of the scale.
+
+    The posted value is checked against the scale with one set lookup. RadioField's own
+    check rebuilds every choice of every criterion on each save, and a whole panel saves
+    at once (bench/score_burst.py).
+    """
+
+    def __init__(self, *args, allowed: frozenset[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.allowed = allowed
+
+    def pre_validate(self, form) -> None:
+        if not self.process_errors and self.data not in self.allowed:
+            raise ValidationError(self.gettext("Not a valid choice."))
+
+
 def _single_value(form, field) -> None:
     """Refuse repeated parameters (mark_3=4&mark_3=5) instead of taking the first (R-26)."""
     if field.raw_data is not None and len(field.raw_data) > 1:
@@ -137,9 +154,10 @@ def _scorecard_form_class(
         )
     values = [str(v) for v in range(scale_max, scale_min - 1, -1)]
     for criterion_id, code, name in spec:
-        attrs[f"mark_{criterion_id}"] = RadioField(
+        attrs[f"mark_{criterion_id}"] = MarkField(
             f"{code} {name}",
             choices=[SelectChoice(v, v) for v in values],
+            allowed=frozenset(values),
             validators=[_single_value, DataRequired(f"Score {code} {name}")],
         )
     attrs["mark_fields"] = tuple(f"mark_{criterion_id}" for criterion_id, _, _ in spec)

@@ -21,7 +21,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import NotFound
 
 from auth import audit
-from auth.policy import JUDGE, ORGANISER, allow
+from auth.policy import JUDGE, ORGANISER, allow, first_read, read_first
 from events import services as event_services
 from events.forms import ActionForm
 from events.models import EventPhase
@@ -91,8 +91,13 @@ def _score_input(form) -> saving.ScoreInput:
     )
 
 
+def _read_rubric(slug: str, pitch_id: int) -> saving.RubricShape | None:
+    return saving.read_rubric(slug)
+
+
 @bp.route("/judge/pitches/<int:pitch_id>", methods=["GET", "POST"])
 @allow(JUDGE)
+@read_first(_read_rubric)
 def scorecard(slug: str, pitch_id: int):
     """Let a judge score one pitch against the rubric, and revise until judging closes."""
     if request.method == "POST":
@@ -123,14 +128,16 @@ def _save_scorecard(slug: str, pitch_id: int):
     The success path is the lean one in judging.saving (every judge saves at once at the
     end of a pitch). A refused save shows the page again with what the judge entered.
     """
-    # The key is only looked up here; the form checks its shape before anything is saved.
-    ctx = saving.open_scorecard(
-        slug, pitch_id, current_user.id, request.form.get("submission_key", "")
-    )
+    # The rubric was read with the sign-in, before the write lock (read_first): the form
+    # is built and checked without holding it, and a save holds SQLite's one write lock
+    # only for the reads and writes that must agree (judging.saving).
+    shape = first_read()
+    if shape is None:
+        abort(404)
     form = make_scorecard_form(
-        ctx.criteria, ctx.scale_min, ctx.scale_max, needs_reason=ctx.moderating
+        shape.criteria, shape.scale_min, shape.scale_max, needs_reason=shape.moderating
     )()
-    attempt = _attempt_save(ctx, form)
+    attempt = _attempt_save(slug, pitch_id, shape, form)
     if _wants_json():
         return _attempt_json(attempt, form)
     if attempt.outcome is not None:
@@ -154,13 +161,19 @@ class _Attempt:
     stale: bool = False
 
 
-def _attempt_save(ctx: saving.ScoringContext, form) -> _Attempt:
+def _attempt_save(
+    slug: str, pitch_id: int, shape: saving.RubricShape, form
+) -> _Attempt:
     """Validate and record a posted scorecard; commit on success, roll back otherwise."""
     if not form.validate():
-        db.session.rollback()
         return _Attempt(400)
+    data = _score_input(form)
     try:
-        outcome = saving.save(ctx, _score_input(form))
+        # Takes the write lock; the key is looked up only now the form checked its shape.
+        ctx = saving.open_scorecard(
+            slug, pitch_id, current_user.id, data.submission_key, shape
+        )
+        outcome = saving.save(ctx, data)
     except saving.StaleRevision as error:
         db.session.rollback()
         return _Attempt(409, message=str(error), stale=True)

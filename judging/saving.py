@@ -6,11 +6,13 @@ one query and writes with table statements rather than the ORM's unit of work. T
 statements are built once, at import, with bind parameters: a save reuses SQLAlchemy's
 compiled form instead of building and compiling its queries again.
 
-A save is two steps, so the route can build the scorecard form from the rubric it read:
+A save is three steps, so the route can build and check the scorecard form before it
+takes SQLite's one write lock, and holds the lock only for what must agree:
 
+- :func:`read_rubric` reads the event's rubric, outside the lock (see RubricShape);
 - :func:`open_scorecard` takes the write lock and reads the event, the pitch, the judge's
-  standing with it (panel, assignment, conflicts, the chair's lock), their scorecard and
-  the rubric, and answers 404 for a pitch the judge may not score (R-04);
+  standing with it (panel, assignment, conflicts, the chair's lock) and their scorecard,
+  and answers 404 for a pitch the judge may not score (R-04);
 - :func:`save` checks the phase and the moderation lock on that locked row (R-06), applies
   the idempotency key and the revision check (R-42), validates, and writes the scorecard,
   its marks, the submission key and the audit line in the caller's transaction.
@@ -86,6 +88,29 @@ class CriterionRow:
 
 
 @dataclass(frozen=True)
+class RubricShape:
+    """An event's rubric as a save needs it: to build the scorecard form and check marks.
+
+    Read before the write lock is taken (:func:`read_rubric`), because nothing in it can
+    change what a save stores: an event's criteria and its scale are fixed when the event
+    is created (events.services.create_event), and the parts an organiser may still edit
+    before judging (names, weights, tie-break) are not stored with a mark. The phase read
+    here only decides whether the form asks for a reason; :func:`save` checks the phase
+    again on the locked row.
+    """
+
+    event_id: int
+    phase: EventPhase
+    criteria: tuple[CriterionRow, ...]
+    scale_min: int
+    scale_max: int
+
+    @property
+    def moderating(self) -> bool:
+        return self.phase == EventPhase.MODERATION
+
+
+@dataclass(frozen=True)
 class ScoringContext:
     """What one save needs to know, read in one query with the event row locked."""
 
@@ -98,9 +123,7 @@ class ScoringContext:
     judge_id: int
     scorecard_id: int | None
     revision: int  # 0 when the judge has no scorecard yet
-    criteria: tuple[CriterionRow, ...]
-    scale_min: int
-    scale_max: int
+    shape: RubricShape
     # The submission key the client sent, and (judge, scorecard) if it was used already.
     key: str = ""
     key_used_by: tuple[int, int] | None = None
@@ -110,14 +133,18 @@ class ScoringContext:
         return self.phase == EventPhase.MODERATION
 
     @property
+    def criteria(self) -> tuple[CriterionRow, ...]:
+        return self.shape.criteria
+
+    @property
     def rubric(self) -> scoring.Rubric:
         return scoring.Rubric(
             criteria=tuple(
                 scoring.CriterionSpec(c.id, c.code, c.name, c.weight, c.tie_break_rank)
-                for c in self.criteria
+                for c in self.shape.criteria
             ),
-            scale_min=self.scale_min,
-            scale_max=self.scale_max,
+            scale_min=self.shape.scale_min,
+            scale_max=self.shape.scale_max,
         )
 
 
@@ -142,8 +169,6 @@ _CONTEXT = (
         _events.c.id,
         _events.c.phase,
         _events.c.moderation_locked_at,
-        _events.c.scale_min,
-        _events.c.scale_max,
         _events.c.assignment_mode,
         _pitches.c.status,
         _pitches.c.is_practice,
@@ -202,13 +227,18 @@ _CONTEXT = (
 
 _RUBRIC = (
     select(
+        _events.c.id.label("event_id"),
+        _events.c.phase,
+        _events.c.scale_min,
+        _events.c.scale_max,
         _criteria.c.id,
         _criteria.c.code,
         _criteria.c.name,
         _criteria.c.weight,
         _criteria.c.tie_break_rank,
     )
-    .where(_criteria.c.event_id == bindparam("event_id"))
+    .select_from(_events.join(_criteria, _criteria.c.event_id == _events.c.id))
+    .where(_events.c.slug == bindparam("slug"))
     .order_by(_criteria.c.position)
 )
 
@@ -252,21 +282,47 @@ def _connection() -> Connection:
     return db.session.connection()
 
 
-def _read_criteria(conn: Connection, event_id: int) -> tuple[CriterionRow, ...]:
-    return tuple(
-        CriterionRow(*c) for c in conn.execute(_RUBRIC, {"event_id": event_id})
+def read_rubric(slug: str) -> RubricShape | None:
+    """Return the rubric of the event with this slug, or None if there is no such event.
+
+    Call it before the write lock (inside extensions.reading on a write request), so
+    building and checking the scorecard form never holds the lock: see RubricShape.
+    """
+    rows = _connection().execute(_RUBRIC, {"slug": slug}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    return RubricShape(
+        event_id=first.event_id,
+        phase=first.phase,
+        criteria=tuple(
+            CriterionRow(r.id, r.code, r.name, r.weight, r.tie_break_rank) for r in rows
+        ),
+        scale_min=first.scale_min,
+        scale_max=first.scale_max,
     )
 
 
 def open_scorecard(
-    slug: str, pitch_id: int, judge_id: int, key: str = ""
+    slug: str,
+    pitch_id: int,
+    judge_id: int,
+    key: str = "",
+    shape: RubricShape | None = None,
 ) -> ScoringContext:
     """Read what saving the judge's scorecard for a pitch needs, locking the event row,
     and whether the submission key was used already.
 
-    :raises NotFound: if the pitch is not a submitted pitch of the event, or the judge is
-        not on its panel, not assigned it (split mode) or conflicted for it (R-04).
+    ``shape`` is the event's rubric read earlier by :func:`read_rubric`; without it the
+    rubric is read here, under the lock.
+
+    :raises NotFound: if there is no such event, the pitch is not a submitted pitch of
+        it, or the judge is not on its panel, not assigned it (split mode) or conflicted
+        for it (R-04).
     """
+    shape = shape or read_rubric(slug)
+    if shape is None:
+        abort(404)
     conn = _connection()
     row = (
         conn.execute(
@@ -279,13 +335,13 @@ def open_scorecard(
     split = row is not None and row["assignment_mode"] == AssignmentMode.SPLIT
     if (
         row is None
+        or row["id"] != shape.event_id
         or row["status"] != PitchStatus.SUBMITTED
         or not row["on_panel"]
         or row["conflicted"]
         or (split and not row["is_practice"] and not row["assigned"])
     ):
         abort(404)
-    criteria = _read_criteria(conn, row["id"])
     return ScoringContext(
         event_id=row["id"],
         phase=row["phase"],
@@ -296,9 +352,7 @@ def open_scorecard(
         judge_id=judge_id,
         scorecard_id=row["scorecard_id"],
         revision=row["revision"] or 0,
-        criteria=criteria,
-        scale_min=row["scale_min"],
-        scale_max=row["scale_max"],
+        shape=shape,
         key=key,
         key_used_by=None
         if row["key_scorecard_id"] is None

@@ -67,7 +67,12 @@ _ROLE_NAMES = ("organiser", "judge", "team", "problem_owner", "funder")
 
 def event_roles(user: User, slug: str) -> frozenset[str]:
     """Return the user's roles in the event with this slug, in one query."""
-    row = db.session.execute(_ROLES, {"slug": slug, "user_id": user.id}).one()
+    # A table statement: the session's connection skips the ORM's execution pipeline.
+    row = (
+        db.session.connection()
+        .execute(_ROLES, {"slug": slug, "user_id": user.id})
+        .one()
+    )
     return frozenset(name for name, has in zip(_ROLE_NAMES, row, strict=True) if has)
 
 

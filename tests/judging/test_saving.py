@@ -164,8 +164,9 @@ def test_json_revision_updates_marks_in_place_and_audits_old_and_new(app, panel)
 
 
 def test_json_save_reads_the_user_outside_the_write_lock(app, panel):
-    """Who is signed in and their roles are read in a deferred transaction; the
-    IMMEDIATE one that holds SQLite's write lock has only the save's own statements."""
+    """Who is signed in, their roles and the rubric are read in one deferred
+    transaction; the IMMEDIATE one that holds SQLite's write lock has only the save's
+    own statements."""
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         pytest.skip("SQLite's transaction kinds")
     client = app.test_client()
@@ -180,9 +181,12 @@ def test_json_save_reads_the_user_outside_the_write_lock(app, panel):
     assert len(immediate) == 1
     locked = statements[immediate[0] + 1 :]
     before = statements[: immediate[0]]
-    assert statements[0] == "BEGIN"  # deferred: sign-in and roles only read
+    assert statements[0] == "BEGIN"  # deferred: sign-in, roles and rubric only read
+    assert [s for s in before if s.startswith("BEGIN")] == ["BEGIN"]
     assert any("FROM users" in s for s in before)
+    assert any("JOIN criteria" in s for s in before)
     assert not any("FROM users" in s for s in locked)
+    assert not any("criteria" in s for s in locked)
     assert not any(s.startswith("BEGIN") for s in locked)
     writes = [s.split(" (")[0] for s in locked if s.startswith("INSERT")]
     assert sorted(writes) == [
@@ -191,8 +195,8 @@ def test_json_save_reads_the_user_outside_the_write_lock(app, panel):
         "INSERT INTO score_submissions",
         "INSERT INTO scorecards",
     ]
-    # The context read (submission key included) and the rubric: nothing else.
-    assert len([s for s in locked if s.startswith("SELECT")]) == 2
+    # The context read (submission key included): nothing else.
+    assert len([s for s in locked if s.startswith("SELECT")]) == 1
 
 
 def test_service_revision_refreshes_a_scorecard_the_session_already_holds(app):
