@@ -110,6 +110,13 @@ class ResultsMethodForm(FlaskForm):
         choices=enum_choices(AggregationMethod),
         validators=[DataRequired("Choose how the judges' scores are combined")],
     )
+    tie_draw = BooleanField(
+        "Draw lots between pitches still tied at the funding line",
+        description="Only when the tie-break leaves pitches equal on the funding line "
+        "and the pot cannot fund them all. The seed is drawn when the chair locks "
+        "moderation and printed with the results, so anyone can check the order. "
+        "Without a draw, the chair decides.",
+    )
 
 
 class PhaseForm(FlaskForm):

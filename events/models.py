@@ -134,6 +134,12 @@ class Event(db.Model):
         default=AggregationMethod.MEAN,
         server_default=AggregationMethod.MEAN.value,
     )
+    # Scoring rule 8: declared with the method (locked with it), pitches still tied at
+    # the funding line are ordered by lot; the seed is drawn when moderation is locked.
+    funding_tie_draw: Mapped[bool] = mapped_column(
+        default=False, server_default=false()
+    )
+    funding_tie_seed: Mapped[str | None] = mapped_column(String(32))
     # Issue 4: a funder approves the funding allocation, then the panel chair signs the
     # results off; publication needs both. A change to the allocation clears them.
     allocation_approved_at: Mapped[datetime | None]

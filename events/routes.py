@@ -143,7 +143,9 @@ def rubric(slug: str):
         "events/rubric.html",
         event=event,
         form=form,
-        method_form=ResultsMethodForm(method=event.results_method),
+        method_form=ResultsMethodForm(
+            method=event.results_method, tie_draw=event.funding_tie_draw
+        ),
         methods={m.value: m for m in AggregationMethod},
         editable=services.can_edit_rubric(event),
     )
@@ -160,7 +162,10 @@ def results_method(slug: str):
         return redirect(url_for("events.rubric", slug=slug))
     try:
         services.declare_results_method(
-            current_user, event, AggregationMethod(form.method.data)
+            current_user,
+            event,
+            AggregationMethod(form.method.data),
+            tie_draw=form.tie_draw.data,
         )
     except services.EventError as error:
         db.session.rollback()

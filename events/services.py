@@ -221,8 +221,11 @@ def can_edit_rubric(event: Event) -> bool:
     return event.phase.order < EventPhase.JUDGING.order
 
 
-def declare_results_method(user: User, event: Event, method: AggregationMethod) -> None:
-    """Declare how the judges' scores are combined (audited); locked with the rubric.
+def declare_results_method(
+    user: User, event: Event, method: AggregationMethod, tie_draw: bool = False
+) -> None:
+    """Declare how the judges' scores are combined, and whether pitches still tied at
+    the funding line are ordered by lot (scoring rule 8); audited, locked with the rubric.
 
     :raises EventError: once judging has started or moderation is locked.
     """
@@ -232,16 +235,18 @@ def declare_results_method(user: User, event: Event, method: AggregationMethod) 
         raise EventError(
             "How the scores are combined is locked once judging has started"
         )
-    if event.results_method == method:
+    if (event.results_method, event.funding_tie_draw) == (method, tie_draw):
         return
-    previous, event.results_method = event.results_method, method
+    previous = event.results_method, event.funding_tie_draw
+    event.results_method, event.funding_tie_draw = method, tie_draw
     audit.record(
         "results_method.declared",
         actor=user,
         event_id=event.id,
         target=event,
         method=method.value,
-        previous=previous.value,
+        tie_draw=tie_draw,
+        previous={"method": previous[0].value, "tie_draw": previous[1]},
     )
 
 

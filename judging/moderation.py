@@ -5,6 +5,7 @@ criterion under anonymous letters. Revisions during moderation are recorded by
 judging.services.record_scorecard; the chair's lock ends them, and publication needs it.
 """
 
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -188,7 +189,16 @@ def lock_moderation(user: User, event: Event) -> None:
         abort(404)
     event_services.require_unlocked(event, action="lock moderation again")
     event.moderation_locked_at = utcnow()
-    audit.record("moderation.locked", actor=user, event_id=event.id, target=event)
+    if event.funding_tie_draw:
+        # Drawn now, when no score can change any more (scoring rule 8).
+        event.funding_tie_seed = secrets.token_hex(8)
+    audit.record(
+        "moderation.locked",
+        actor=user,
+        event_id=event.id,
+        target=event,
+        **({"tie_draw_seed": event.funding_tie_seed} if event.funding_tie_draw else {}),
+    )
 
 
 # --- reminders -------------------------------------------------------------------------

@@ -31,10 +31,19 @@ Rules
 6. **Exactness.** All arithmetic is exact (``fractions.Fraction``), so two pitches tie only
    when their means are truly equal (as T06 and T09 are in the demo: 2180/600 each), never
    through rounding. Figures are rounded half-up to 2 decimal places for display only.
+8. **The draw at the funding line** (optional, declared before judging). When the pitch
+   on the funding line is still tied after the tie-break chain, and the pot does not
+   cover every pitch of its tie in full, the tied pitches are put in order by lot: each
+   gets the SHA-256 digest, in hexadecimal, of ``"<seed>:<team reference>"`` (for
+   example ``"3f9a0c1d2e4b5a69:T06"``), and the lowest digest goes first. The seed is
+   drawn when the chair locks moderation and is printed with the results, so anyone can
+   reproduce the order (``printf '%s' '3f9a0c1d2e4b5a69:T06' | sha256sum``). The drawn
+   pitches take consecutive ranks; ties anywhere else still share a rank.
 """
 
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from statistics import median
@@ -403,3 +412,59 @@ def moderation_flags(
                 )
     order = {r.result.pitch_id: n for n, r in enumerate(ranked)}
     return sorted(flags, key=lambda f: order.get(f.pitch_id, 0))
+
+
+@dataclass(frozen=True)
+class DrawTicket:
+    pitch_id: int
+    ref: str
+    digest: str  # SHA-256 of "<seed>:<ref>", hexadecimal
+
+
+@dataclass(frozen=True)
+class Draw:
+    """The draw among pitches tied at the funding line (rule 8): tickets in drawn order."""
+
+    seed: str
+    tickets: tuple[DrawTicket, ...]
+
+
+def draw_digest(seed: str, ref: str) -> str:
+    """The ticket of one tied pitch (rule 8)."""
+    return hashlib.sha256(f"{seed}:{ref}".encode()).hexdigest()
+
+
+def draw_at_funding_line(
+    ranked: Sequence[RankedPitch],
+    asks: Mapping[int, int],
+    pot: int,
+    seed: str | None,
+    refs: Mapping[int, str],
+) -> tuple[list[RankedPitch], Draw | None]:
+    """Order pitches still tied on the funding line by lot (rule 8); return the ranking
+    and the draw, or the ranking unchanged and None when there is nothing to draw."""
+    ranked = list(ranked)
+    line = funding_line(ranked, asks, pot)
+    if seed is None or line is None or not ranked[line].tied:
+        return ranked, None
+    rank_at_line = ranked[line].rank
+    group = [i for i, r in enumerate(ranked) if r.tied and r.rank == rank_at_line]
+    if sum(asks.get(r.result.pitch_id, 0) for r in ranked[: group[-1] + 1]) <= pot:
+        return ranked, None  # the pot funds every pitch of the tie in full
+    tickets = sorted(
+        (
+            DrawTicket(pid, refs[pid], draw_digest(seed, refs[pid]))
+            for pid in (ranked[i].result.pitch_id for i in group)
+        ),
+        key=lambda t: t.digest,
+    )
+    by_id = {ranked[i].result.pitch_id: ranked[i] for i in group}
+    for offset, ticket in enumerate(tickets):
+        ranked[group[0] + offset] = replace(
+            by_id[ticket.pitch_id],
+            rank=rank_at_line + offset,
+            tied=False,
+            note=f"Tied at the funding line: placed {offset + 1} of {len(tickets)} "
+            "by the declared draw",
+        )
+    return ranked, Draw(seed, tuple(tickets))

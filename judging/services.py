@@ -241,6 +241,8 @@ class Results:
     excluded: frozenset[tuple[int, int]] = frozenset()
     # The declared method's score per pitch, when it is not the mean (shown in a column).
     declared_scores: dict[int, Decimal | None] = field(default_factory=dict)
+    # The draw among pitches tied at the funding line, when one was made (rule 8).
+    draw: scoring.Draw | None = None
 
     @property
     def has_unresolved_ties(self) -> bool:
@@ -275,6 +277,13 @@ def compute_results(event: Event) -> Results:
         ranked, declared_scores = _rank_by_declared(
             ranked, list(by_id), cards, rubric, pairs, event.results_method
         )
+    ranked, draw = scoring.draw_at_funding_line(
+        ranked,
+        {p.id: p.funding_requested or 0 for p in pitches},
+        event.pot_pounds,
+        event.funding_tie_seed if event.funding_tie_draw else None,
+        {p.id: p.team.ref for p in pitches},
+    )
     judges = tuple(event_services.list_panel(event))
     users = {m.user_id: m.user for m in judges}
     notes = [
@@ -317,6 +326,7 @@ def compute_results(event: Event) -> Results:
         cards=tuple(cards),
         excluded=frozenset(pairs),
         declared_scores=declared_scores,
+        draw=draw,
     )
 
 

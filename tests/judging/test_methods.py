@@ -1,6 +1,7 @@
 """Table-driven tests of the other aggregation methods, robustness and the judge report
 (judging/methods.py), on small examples worked by hand, and on the demo panel."""
 
+import json
 import re
 from decimal import Decimal
 from fractions import Fraction
@@ -370,7 +371,10 @@ def test_the_ranking_follows_the_declared_method(app, split_scores):
             select(AuditEntry).where(AuditEntry.action == "results_method.declared")
         )
         assert '"method": "z_score"' in entry.detail
-        assert '"previous": "mean"' in entry.detail
+        assert json.loads(entry.detail)["previous"] == {
+            "method": "mean",
+            "tie_draw": False,
+        }
 
     by_z, declared = _ranked_names(app)
     # Each judge's better pitch is one spread above their own mean: Team 0 and Team 2

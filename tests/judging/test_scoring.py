@@ -274,3 +274,68 @@ def test_moderation_flags_thresholds(cards, kinds):
     ranked = scoring.compute_results([1, 2], cards, SIMPLE)
     flags = scoring.moderation_flags(ranked, SIMPLE)
     assert {(f.pitch_id, f.kind) for f in flags} == kinds
+
+
+# --- rule 8: the draw at the funding line --------------------------------------------
+# Pitch 1 leads; pitches 2, 3 and 4 tie on every criterion; pitch 5 trails.
+# Tickets for seed "seed42", worked out with sha256sum, not with the code under test:
+#   printf '%s' 'seed42:T02' | sha256sum -> 581f324e...; T03 -> 9bfb4580...;
+#   T04 -> 23dde766...   so the drawn order is T04, T02, T03.
+DRAW_REFS = {1: "T01", 2: "T02", 3: "T03", 4: "T04", 5: "T05"}
+DRAW_CARDS = [
+    Card(1, 1, {1: 5, 2: 5}),
+    Card(2, 1, {1: 4, 2: 4}),
+    Card(3, 1, {1: 4, 2: 4}),
+    Card(4, 1, {1: 4, 2: 4}),
+    Card(5, 1, {1: 2, 2: 2}),
+]
+
+
+def _draw(pot, seed="seed42", asks=None):
+    ranked = scoring.compute_results(range(1, 6), DRAW_CARDS, SIMPLE)
+    asks = asks or {p: 1_000 for p in range(1, 6)}
+    return scoring.draw_at_funding_line(ranked, asks, pot, seed, DRAW_REFS)
+
+
+@pytest.mark.parametrize(
+    ("pot", "seed", "order", "ranks", "drawn"),
+    [
+        # The line falls inside the tie (pitches 2-4 need 3,000 after pitch 1's 1,000).
+        (2_000, "seed42", [1, 4, 2, 3, 5], [1, 2, 3, 4, 5], ["T04", "T02", "T03"]),
+        (3_500, "seed42", [1, 4, 2, 3, 5], [1, 2, 3, 4, 5], ["T04", "T02", "T03"]),
+        # The pot funds the whole tie in full: nothing to draw, the tie stays shared.
+        (4_000, "seed42", [1, 2, 3, 4, 5], [1, 2, 2, 2, 5], None),
+        # The line is on the untied leader: nothing to draw.
+        (1_000, "seed42", [1, 2, 3, 4, 5], [1, 2, 2, 2, 5], None),
+        # No draw declared (no seed) or no pot: the chair decides.
+        (2_000, None, [1, 2, 3, 4, 5], [1, 2, 2, 2, 5], None),
+        (0, "seed42", [1, 2, 3, 4, 5], [1, 2, 2, 2, 5], None),
+    ],
+)
+def test_draw_at_the_funding_line(pot, seed, order, ranks, drawn):
+    ranked, draw = _draw(pot, seed)
+    assert [r.result.pitch_id for r in ranked] == order
+    assert [r.rank for r in ranked] == ranks
+    if drawn is None:
+        assert draw is None
+        assert [r.tied for r in ranked][1:4] == [True, True, True]
+        return
+    assert [t.ref for t in draw.tickets] == drawn
+    assert draw.seed == seed
+    assert [t.digest[:8] for t in draw.tickets] == ["23dde766", "581f324e", "9bfb4580"]
+    assert not any(r.tied for r in ranked)
+    assert (
+        ranked[1].note == "Tied at the funding line: placed 1 of 3 by the declared draw"
+    )
+
+
+def test_draw_digest_is_sha256_of_seed_and_reference():
+    assert scoring.draw_digest("seed42", "T01").startswith("695e82bdaf84be81")
+
+
+def test_a_different_seed_can_give_a_different_order():
+    orders = {
+        tuple(t.ref for t in _draw(2_000, seed)[1].tickets)
+        for seed in ("a", "b", "c", "d", "e", "f")
+    }
+    assert len(orders) > 1
