@@ -135,6 +135,7 @@ def register_blueprints(app: Flask) -> None:
     from judging.paper_routes import bp as paper_bp
     from judging.practice_routes import bp as practice_bp
     from judging.routes import bp as judging_bp
+    from judging.vote_routes import bp as votes_bp
     from pitches.routes import bp as pitches_bp
     from pitches.services import event_roles
     from portal.routes import bp as portal_bp
@@ -152,6 +153,7 @@ def register_blueprints(app: Flask) -> None:
         practice_bp,
         live_bp,
         paper_bp,
+        votes_bp,
         portal_bp,
     ):
         app.register_blueprint(blueprint)

@@ -537,3 +537,25 @@ FUNDING = [
 ]
 # When conditions were met (domain 12.8: T02's on D+64).
 CONDITIONS_MET_DAY = 64
+
+# Domain 12.7: People's Choice, 148 voters with exactly 3 different picks each (444
+# votes), open through the final pitches (D+1 14:00-15:50) and shown apart from the
+# panel's result.
+PEOPLES_CHOICE = {
+    "picks": 3,
+    "voters": 148,
+    "votes": {
+        "T07": 71,
+        "T01": 58,
+        "T03": 49,
+        "T02": 45,
+        "T11": 41,
+        "T06": 38,
+        "T09": 33,
+        "T05": 31,
+        "T08": 29,
+        "T04": 22,
+        "T10": 15,
+        "T12": 12,
+    },
+}

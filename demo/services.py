@@ -25,8 +25,10 @@ from events.models import (
     PanelMember,
 )
 from extensions import db
+from judging import votes
 from judging.funding_models import FundingCondition, FundingDecision, FundingKind
 from judging.models import ConflictDeclaration, Mark, Recommendation, Scorecard
+from judging.vote_models import Ballot, BallotPick, PeoplesChoice
 from pitches.models import (
     Background,
     Pitch,
@@ -157,6 +159,7 @@ def load_demo(
     )
     _load_scores(event, teams, judges, d0)
     event.phase = phase
+    _load_vote(event, lead, teams, d0, closed=phase != EventPhase.JUDGING)
     if phase == EventPhase.PUBLISHED:
         _load_outcome(event, accounts, teams, judges, d0)
     db.session.flush()
@@ -308,6 +311,53 @@ def _load_outcome(event, accounts, teams, judges, d0) -> None:
     event.signed_off_at = _at(d0 + timedelta(days=3), 14)
     event.signed_off_by_id = chair.id
     event.published_at = _at(d0 + timedelta(days=7), 9)
+
+
+def _load_vote(event, organiser, teams, d0, *, closed: bool) -> None:
+    """People's Choice (domain 12.7): open during the final pitches. On demo day it has
+    closed with its 148 ballots; in the judging rehearsal it is still open and empty, so
+    it can be tried."""
+    rules = data.PEOPLES_CHOICE
+    vote = PeoplesChoice(
+        event_id=event.id,
+        picks=rules["picks"],
+        blend_percent=0,
+        declared_by_id=organiser.id,
+        opened_at=_at(d0 + timedelta(days=1), 14),
+        opened_by_id=organiser.id,
+    )
+    db.session.add(vote)
+    if not closed:
+        return
+    vote.closed_at, vote.closed_by_id = (
+        _at(d0 + timedelta(days=1), 15, 50),
+        organiser.id,
+    )
+    for n, refs in enumerate(ballots(rules["votes"], rules["picks"], rules["voters"])):
+        ballot = Ballot(
+            event_id=event.id,
+            device_digest=votes.device_digest(f"demo-voter-{n}"),
+            cast_at=_at(d0 + timedelta(days=1), 14, 5)
+            + timedelta(minutes=n * 100 // rules["voters"]),
+        )
+        ballot.picks = [BallotPick(pitch_id=teams[ref].pitch.id) for ref in refs]
+        db.session.add(ballot)
+
+
+def ballots(counts: dict[str, int], picks: int, voters: int) -> list[tuple[str, ...]]:
+    """Ballots of ``picks`` different teams that add up to ``counts`` exactly: each
+    ballot takes the teams with the most votes still to give (the counts allow it when
+    they add up to picks x voters and none exceeds the number of voters)."""
+    left = dict(counts)
+    out = []
+    for _ in range(voters):
+        chosen = sorted(left, key=lambda ref: (-left[ref], ref))[:picks]
+        for ref in chosen:
+            left[ref] -= 1
+        out.append(tuple(chosen))
+    if any(left.values()) or any(v < 0 for v in left.values()):
+        raise ValueError("the vote counts do not fit the ballots")
+    return out
 
 
 def _load_scores(event, teams, judges, d0) -> None:

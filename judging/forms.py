@@ -9,6 +9,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -314,3 +315,48 @@ class FundingForm(FlaskForm):
             for line in (self.conditions.data or "").split("\n")
             if line.strip(" -•\t")
         )
+
+
+# --- People's Choice (issue 4) ---------------------------------------------------------
+
+
+class VoteRulesForm(FlaskForm):
+    """The organiser's declaration of the audience vote, before it opens."""
+
+    picks = RadioField(
+        "How many different pitches does each voter choose?",
+        description="Asking for more than one stops people backing only the team they "
+        "know. A ballot counts only with exactly this many.",
+        choices=[SelectChoice(str(n), str(n)) for n in range(1, 7)],
+        validators=[DataRequired("Choose how many pitches each voter chooses")],
+    )
+    blend_percent = IntegerField(
+        "Audience weight in a blended ranking (%)",
+        description="0 shows the vote separately from the panel's result, as most "
+        "Trusts do. From 1 to 50, a blended ranking at this weight is shown beside the "
+        "panel's. Funding always follows the panel.",
+        validators=[
+            NumberRange(0, 50, "Enter a weight from 0 to 50"),
+        ],
+        default=0,
+    )
+
+    def validate_blend_percent(self, field) -> None:
+        raw = (field.raw_data or [""])[0]
+        if not _ASCII_INT.match(raw.strip()):
+            raise ValidationError("Enter a weight from 0 to 50")
+
+
+class BallotForm(FlaskForm):
+    """An audience ballot: the pitch ids chosen (checked against the ballot by the
+    service, judging.votes.cast)."""
+
+    pitch = SelectMultipleField(
+        "Your choice", coerce=int, choices=[], validate_choice=False
+    )
+
+    def validate_pitch(self, field) -> None:
+        if any(
+            len(v) > 18 or not v.isascii() or not v.isdigit() for v in field.raw_data
+        ):
+            raise ValidationError("Choose from the pitches on the ballot")

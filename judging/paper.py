@@ -47,14 +47,22 @@ def sheet_code(member: PanelMember, pitch: Pitch) -> str:
     return f"J{member.id}-P{pitch.id}"
 
 
-def qr_svg(data: str) -> Markup:
-    """Return a QR code for the text as inline SVG markup (no XML declaration).
+def qr_svg(data: str, scale: int = 3, *, fluid: bool = False) -> Markup:
+    """Return a QR code for the text as inline SVG markup (no XML declaration), ``scale``
+    pixels a module; ``fluid`` leaves out the size so the SVG fills its box (viewBox).
 
     The SVG holds only segno's path data: nothing user-controlled is written into it.
     """
     buffer = io.BytesIO()
     segno.make(data, error="m").save(
-        buffer, kind="svg", xmldecl=False, svgns=True, nl=False, scale=3, border=2
+        buffer,
+        kind="svg",
+        xmldecl=False,
+        svgns=True,
+        nl=False,
+        scale=scale,
+        border=2,
+        omitsize=fluid,
     )
     return Markup(buffer.getvalue().decode("ascii"))  # noqa: S704 - segno's own output
 

@@ -15,7 +15,7 @@ from flask import Response, current_app, render_template, send_file
 
 from events.templating import london
 from extensions import utcnow
-from judging import analysis, feedback, funding, moderation
+from judging import analysis, feedback, funding, moderation, votes
 from judging.services import Results
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,8 +115,11 @@ def render_award_letter_pdf(item: feedback.TeamFeedback) -> bytes:
 def results_sheet_html(results: Results) -> str:
     """Render the result sheet's HTML (autoescaped .html template, R-23)."""
     teams = {row.pitch.id: row.team for row in results.rows}
+    vote_tally = votes.tally(results.event)
     return render_template(
         "judging/pdf/results_sheet.html",
+        vote_tally=vote_tally,
+        blended=votes.blended_ranking(results, vote_tally),
         results=results,
         analysis=analysis.analyse(results),
         event=results.event,

@@ -27,7 +27,15 @@ from events.forms import ActionForm
 from events.models import EventPhase
 from events.templating import london_time
 from extensions import db
-from judging import analysis, moderation, pdf, saving, score_exports, services
+from judging import (
+    analysis,
+    moderation,
+    pdf,
+    saving,
+    score_exports,
+    services,
+    votes,
+)
 from judging.forms import ConflictForm, make_scorecard_form, new_submission_key
 from judging.models import Recommendation
 from pitches import services as pitch_services
@@ -295,11 +303,14 @@ def results(slug: str):
     """Show the ranked results, with the method and tie-break, to the event's organisers."""
     event = event_services.get_event_or_404(slug)
     results = services.compute_results(event)
+    vote_tally = votes.tally(event)
     return render_template(
         "judging/results.html",
         event=event,
         results=results,
         analysis=analysis.analyse(results),
+        vote_tally=vote_tally,
+        blended=votes.blended_ranking(results, vote_tally),
         progress=services.progress_by_judge(event),
         conditions=services.conditions_by_pitch(event),
         form=ActionForm(),

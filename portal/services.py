@@ -9,7 +9,7 @@ from auth.models import User
 from events import services as event_services
 from events.models import Event, EventOrganiser, EventPhase, PanelMember
 from extensions import db
-from judging import funding, live
+from judging import funding, live, votes
 from judging import services as judging_services
 from judging.models import Scorecard
 from pitches import services as pitch_services
@@ -111,10 +111,16 @@ def public_page(event: Event) -> dict:
     """Return what the public event page shows; ranks only once results are published."""
     published = event.phase == EventPhase.PUBLISHED
     session = live.current_session(event)
+    results = judging_services.compute_results(event) if published else None
+    vote_tally = votes.tally(event) if published else None
     return {
         "event": event,
         "problems": pitch_services.list_problems(event),
-        "results": judging_services.compute_results(event) if published else None,
+        "results": results,
+        # People's Choice, apart from the panel's result, once published.
+        "vote_tally": vote_tally,
+        "vote": votes.get_vote(event),
+        "blended": votes.blended_ranking(results, vote_tally) if published else [],
         # Published funding decisions; the notes and conditions stay with each team.
         "funding": funding.decisions_by_pitch(event) if published else {},
         "tie_break": event_services.tie_break_chain(event),

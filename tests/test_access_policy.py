@@ -46,6 +46,12 @@ PUBLIC_ALLOWLIST = {
     # they never show scores or judges (tests/judging/test_live.py).
     "live.screen",
     "live.state_json",
+    # People's Choice (judging/votes.py): the audience's ballot, and the projector's QR
+    # screen and its count. The screen is 404 until the vote opens and never shows votes;
+    # the ballot takes one CSRF-protected POST per device and shows no results.
+    "votes.ballot",
+    "votes.screen",
+    "votes.screen_json",
 }
 
 ROLES = (
@@ -117,7 +123,8 @@ def test_r01_no_public_endpoint_accepts_post_except_sign_in_and_register(app):
     }
 
     # Assert
-    assert public_posts == {"auth.login", "auth.register"}
+    # The audience's People's Choice ballot is the one public form besides them.
+    assert public_posts == {"auth.login", "auth.register", "votes.ballot"}
 
 
 def test_r01_endpoint_without_policy_answers_403_and_never_runs(app, database_url):
