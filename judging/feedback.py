@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from events.models import Event, EventPhase
 from extensions import db
-from judging import scoring, services
+from judging import scoring, services, votes
 from judging.funding import decisions_by_pitch
 from judging.funding_models import FundingDecision, FundingKind
 from judging.models import Scorecard
@@ -80,6 +80,25 @@ class TeamFeedback:
     cohort_score: Decimal | None
     comments: tuple[str, ...]
     decision: FundingDecision | None
+    # The team's place in the People's Choice, once the vote has closed (judging/votes).
+    audience: votes.TallyRow | None = None
+    audience_ballots: int = 0
+
+    @property
+    def audience_line(self) -> str:
+        """The People's Choice in one sentence, for the feedback sheet."""
+        if self.audience is None or not self.audience_ballots:
+            return ""
+        won = (
+            "won the People's Choice"
+            if self.audience.rank == 1
+            else (f"came {self.audience.rank} in the People's Choice")
+        )
+        return (
+            f"Your pitch {won}, with {self.audience.votes} votes from "
+            f"{self.audience_ballots} ballots (the audience's vote, apart from the "
+            "panel's decision)."
+        )
 
     @property
     def next_steps(self) -> tuple[str, ...]:
@@ -152,6 +171,9 @@ def _build(
     cohort_score = _mean(cohort_scores)
     comments = _comments(results, [r.pitch.id for r in rows])
     decisions = decisions_by_pitch(event)
+    tally = votes.tally(event)
+    closed = tally is not None and tally.vote.closed_at is not None
+    audience = {t.pitch.id: t for t in tally.rows} if closed else {}
     out = []
     for row in rows:
         own = {m.criterion_id: m.mean for m in row.result.criterion_means}
@@ -172,6 +194,8 @@ def _build(
                 cohort_score,
                 comments[row.pitch.id],
                 decisions.get(row.pitch.id),
+                audience.get(row.pitch.id),
+                tally.ballots if closed else 0,
             )
         )
     return out

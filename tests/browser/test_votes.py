@@ -30,7 +30,9 @@ def test_the_audience_votes_and_the_organiser_watches(browse, arrange, page):
     browse.goto(f"/events/{SLUG}")
     page.get_by_role("link", name="Vote for your favourite pitches").click()
     browse.check()
-    expect(page.get_by_role("group", name="Choose your 3 favourite pitches")).to_be_visible()
+    expect(
+        page.get_by_role("group", name="Choose your 3 favourite pitches")
+    ).to_be_visible()
     expect(page.get_by_role("checkbox")).to_have_count(12)
 
     # Two are not enough: refused, with the two still ticked.

@@ -166,7 +166,7 @@ def test_the_whole_vote(app, vote_event):
     # The projector: QR code, ballot address and count, no votes.
     screen = audience.get(f"/events/{SLUG}/peoples-choice/screen").text
     assert "<svg" in screen and f"/events/{SLUG}/vote" in screen
-    assert "0 <span" in screen
+    assert ">0 ballots</p>" in screen
 
     # The ballot lists the real pitches, not the practice pitch.
     ballot = audience.get(f"/events/{SLUG}/vote").text
@@ -331,3 +331,30 @@ def test_demo_peoples_choice_is_domain_12_7(app):
     public = app.test_client().get(f"/events/{demo_data.EVENT['slug']}").text
     assert "T07 Tea &amp; Talk</strong> wins" in public
     assert "148 ballots" in public
+
+
+def test_demo_t07_feedback_and_result_sheet_mention_the_peoples_choice(app):
+    from judging import feedback, pdf, services
+
+    with app.app_context():
+        load_demo(date.today(), "pw-amber-birch", phase=EventPhase.PUBLISHED)
+        db.session.commit()
+        event = db.session.scalar(
+            select(Event).where(Event.slug == demo_data.EVENT["slug"])
+        )
+        by_ref = {fb.row.team.ref: fb for fb in feedback.all_feedback(event)}
+        assert by_ref["T07"].audience_line == (
+            "Your pitch won the People's Choice, with 71 votes from 148 ballots (the "
+            "audience's vote, apart from the panel's decision)."
+        )
+        assert by_ref["T12"].audience_line.startswith(
+            "Your pitch came 12 in the People's Choice, with 12 votes"
+        )
+        with app.test_request_context():
+            html = pdf.results_sheet_html(services.compute_results(event))
+        # Domain 12.7: T07's funding row carries "+ People's Choice", and no other does.
+        assert (
+            html.count("+ People&#39;s Choice.") + html.count("+ People's Choice.") == 1
+        )
+        rows = re.findall(r"<tr>(?:(?!</tr>).)*T07 Tea &amp; Talk.*?</tr>", html, re.S)
+        assert any("+ People" in row and "Fund in full" in row for row in rows)
