@@ -134,6 +134,7 @@ def register_blueprints(app: Flask) -> None:
     from judging.moderation_routes import bp as moderation_bp
     from judging.paper_routes import bp as paper_bp
     from judging.practice_routes import bp as practice_bp
+    from judging.prize_routes import bp as prizes_bp
     from judging.routes import bp as judging_bp
     from judging.vote_routes import bp as votes_bp
     from pitches.routes import bp as pitches_bp
@@ -154,6 +155,7 @@ def register_blueprints(app: Flask) -> None:
         live_bp,
         paper_bp,
         votes_bp,
+        prizes_bp,
         portal_bp,
     ):
         app.register_blueprint(blueprint)

@@ -72,6 +72,23 @@ class EventPhase(enum.Enum):
         return list(EventPhase).index(self)
 
 
+class CategoryBy(enum.Enum):
+    """How the results are also ranked within categories (issue 4): not at all, by the
+    kind of pitch, or by the setting of the problem it answers."""
+
+    NONE = "none"
+    PITCH_TYPE = "pitch_type"
+    SETTING = "setting"
+
+    @property
+    def label(self) -> str:
+        return {
+            "none": "No categories",
+            "pitch_type": "By kind of idea (digital tool, service change ...)",
+            "setting": "By care setting of the problem (care home, community ...)",
+        }[self.value]
+
+
 def enum_column(cls: type[enum.Enum], name: str) -> Enum:
     # Store the lower-case values, as a CHECK-constrained string on every backend.
     return Enum(
@@ -133,6 +150,12 @@ class Event(db.Model):
         enum_column(AggregationMethod, "aggregation_method"),
         default=AggregationMethod.MEAN,
         server_default=AggregationMethod.MEAN.value,
+    )
+    # Separate rankings per category, beside the overall one (judging/categories.py).
+    category_by: Mapped[CategoryBy] = mapped_column(
+        enum_column(CategoryBy, "category_by"),
+        default=CategoryBy.NONE,
+        server_default=CategoryBy.NONE.value,
     )
     # Scoring rule 8: declared with the method (locked with it), pitches still tied at
     # the funding line are ordered by lot; the seed is drawn when moderation is locked.

@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from events.models import Event, EventPhase
 from extensions import db
-from judging import scoring, services, votes
+from judging import prizes, scoring, services, votes
 from judging.funding import decisions_by_pitch
 from judging.funding_models import FundingDecision, FundingKind
 from judging.models import Scorecard
@@ -83,6 +83,8 @@ class TeamFeedback:
     # The team's place in the People's Choice, once the vote has closed (judging/votes).
     audience: votes.TallyRow | None = None
     audience_ballots: int = 0
+    # The special prizes the panel gave this pitch: (name, citation).
+    prizes: tuple[tuple[str, str], ...] = ()
 
     @property
     def audience_line(self) -> str:
@@ -174,6 +176,9 @@ def _build(
     tally = votes.tally(event)
     closed = tally is not None and tally.vote.closed_at is not None
     audience = {t.pitch.id: t for t in tally.rows} if closed else {}
+    won: dict[int, list[tuple[str, str]]] = {}
+    for prize in prizes.awarded(event):
+        won.setdefault(prize.pitch_id, []).append((prize.name, prize.citation))
     out = []
     for row in rows:
         own = {m.criterion_id: m.mean for m in row.result.criterion_means}
@@ -196,6 +201,7 @@ def _build(
                 decisions.get(row.pitch.id),
                 audience.get(row.pitch.id),
                 tally.ballots if closed else 0,
+                tuple(won.get(row.pitch.id, ())),
             )
         )
     return out

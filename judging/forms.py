@@ -24,7 +24,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from formkit import clean_filter, enum_choices
+from events.models import CategoryBy
+from formkit import EnumRadioField, clean_filter, enum_choices
 from judging.funding_models import FundingKind
 from judging.models import Recommendation
 
@@ -360,3 +361,59 @@ class BallotForm(FlaskForm):
             len(v) > 18 or not v.isascii() or not v.isdigit() for v in field.raw_data
         ):
             raise ValidationError("Choose from the pitches on the ballot")
+
+
+# --- categories and special prizes (issue 4) -------------------------------------------
+
+
+class CategoryForm(FlaskForm):
+    """How the results are also ranked within categories."""
+
+    category_by = EnumRadioField(
+        "Rank the pitches within categories too?",
+        description="Each category gets its own ranking beside the overall one, in the "
+        "same order. Funding follows the overall ranking.",
+        choices=enum_choices(CategoryBy),
+        validators=[DataRequired("Choose how pitches are grouped")],
+    )
+
+
+class PrizeForm(FlaskForm):
+    """An organiser names a special prize."""
+
+    name = StringField(
+        "Name of the prize",
+        description="For example: Best patient co-production.",
+        filters=[clean_filter],
+        validators=[DataRequired("Enter the name of the prize"), Length(max=80)],
+    )
+    description = TextAreaField(
+        "What it rewards (optional)",
+        filters=[clean_filter],
+        validators=[Length(max=500)],
+    )
+
+
+class PrizeDecisionForm(FlaskForm):
+    """The chair records the panel's winner of a prize. One per prize on the page, told
+    apart by a prefix ("prize-<id>")."""
+
+    class Meta:
+        # CSRFProtect checks every POST's csrf_token (R-20); a prefixed token field
+        # would be named "prize-<id>-csrf_token", so the page sends the plain one.
+        csrf = False
+
+    pitch_id = RadioField("Winning pitch", choices=[], validate_choice=False)
+    citation = TextAreaField(
+        "Why the panel chose it",
+        description="Shown with the prize on the event page and the result sheet.",
+        filters=[clean_filter],
+        validators=[
+            DataRequired("Say why the panel chose this pitch"),
+            Length(max=500),
+        ],
+    )
+
+    def validate_pitch_id(self, field) -> None:
+        if not re.fullmatch(r"[0-9]{1,18}", field.data or ""):
+            raise ValidationError("Choose the winning pitch")

@@ -15,7 +15,15 @@ from flask import Response, current_app, render_template, send_file
 
 from events.templating import london
 from extensions import utcnow
-from judging import analysis, feedback, funding, moderation, votes
+from judging import (
+    analysis,
+    categories,
+    feedback,
+    funding,
+    moderation,
+    prizes,
+    votes,
+)
 from judging.services import Results
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,6 +128,8 @@ def results_sheet_html(results: Results) -> str:
         "judging/pdf/results_sheet.html",
         vote_tally=vote_tally,
         blended=votes.blended_ranking(results, vote_tally),
+        categories=categories.by_category(results),
+        awarded=prizes.awarded(results.event),
         results=results,
         analysis=analysis.analyse(results),
         event=results.event,

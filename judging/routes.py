@@ -29,8 +29,10 @@ from events.templating import london_time
 from extensions import db
 from judging import (
     analysis,
+    categories,
     moderation,
     pdf,
+    prizes,
     saving,
     score_exports,
     services,
@@ -311,6 +313,8 @@ def results(slug: str):
         analysis=analysis.analyse(results),
         vote_tally=vote_tally,
         blended=votes.blended_ranking(results, vote_tally),
+        categories=categories.by_category(results),
+        awarded=prizes.awarded(event),
         progress=services.progress_by_judge(event),
         conditions=services.conditions_by_pitch(event),
         form=ActionForm(),

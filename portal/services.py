@@ -9,7 +9,7 @@ from auth.models import User
 from events import services as event_services
 from events.models import Event, EventOrganiser, EventPhase, PanelMember
 from extensions import db
-from judging import funding, live, votes
+from judging import categories, funding, live, prizes, votes
 from judging import services as judging_services
 from judging.models import Scorecard
 from pitches import services as pitch_services
@@ -120,6 +120,8 @@ def public_page(event: Event) -> dict:
         # People's Choice, apart from the panel's result, once published.
         "vote_tally": vote_tally,
         "vote": votes.get_vote(event),
+        "categories": categories.by_category(results) if published else [],
+        "awarded": prizes.awarded(event) if published else [],
         "blended": votes.blended_ranking(results, vote_tally) if published else [],
         # Published funding decisions; the notes and conditions stay with each team.
         "funding": funding.decisions_by_pitch(event) if published else {},

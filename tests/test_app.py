@@ -239,6 +239,7 @@ def test_r20_every_post_endpoint_refuses_a_missing_token(csrf_app):
             "condition_id": 1,
             "state": "met",
             "action": "open",
+            "prize_id": 1,
         }
         before = _row_counts()
     rules = [r for r in csrf_app.url_map.iter_rules() if "POST" in r.methods]

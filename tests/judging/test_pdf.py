@@ -416,7 +416,7 @@ def test_demo_result_sheet_carries_the_funding_table_flags_and_sign_off(app, tmp
     for row in [
         "1 T01 Sip Smart £4,800 Fund in full £4,800",
         "2 T03 Hear Me Now £3,950 Fund in full £3,950",
-        "5 T07 Tea & Talk £1,850 Fund in full £1,850",
+        "5 T07 Tea & Talk £1,850 Fund in full £1,850 + People's Choice.",  # domain 12.7
         "6 T06 FallSafe Nights £4,500 Fund in full £4,500",
         "Total £43,950 7 funded £25,000 £0 of the £25,000 pot left",
     ]:
