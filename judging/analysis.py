@@ -51,16 +51,26 @@ def analyse(results: Results) -> Analysis:
     rubric, cards, excluded = results.rubric, list(results.cards), results.excluded
     all_methods = (declared, *[m for m in Method if m != declared])
     by_pitch: dict[int, dict[Method, MethodRow]] = {p: {} for p in pitch_ids}
+    # Each card's weighted score, worked out once for every method and check below.
+    scores = methods.counted_scores(cards, rubric, excluded) if rubric else {}
     if rubric is not None:
         for method in all_methods:
-            for row in methods.rank_by(pitch_ids, cards, rubric, method, excluded):
+            for row in methods.rank_by(
+                pitch_ids, cards, rubric, method, excluded, scores=scores
+            ):
                 by_pitch[row.pitch_id][method] = row
     asks = {row.pitch.id: row.pitch.funding_requested or 0 for row in results.rows}
     findings: list[str] = []
-    scores = {}
     if rubric is not None and cards:
         base, checks = methods.robustness(
-            pitch_ids, cards, rubric, declared, asks, event.pot_pounds or 0, excluded
+            pitch_ids,
+            cards,
+            rubric,
+            declared,
+            asks,
+            event.pot_pounds or 0,
+            excluded,
+            scores=scores,
         )
 
         def teams(pitches: Iterable[int]) -> str:
@@ -75,7 +85,6 @@ def analyse(results: Results) -> Analysis:
             else:
                 who = f"By the {check.method.label[0].lower()}{check.method.label[1:]}"
             findings.append(f"{who}, {_changes(check, base, teams)}.")
-        scores = methods.counted_scores(cards, rubric, excluded)
     return Analysis(
         declared=declared,
         methods=all_methods,

@@ -53,7 +53,7 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
 from itertools import combinations
-from statistics import median
+from math import lcm
 
 from events.rubrics import AggregationMethod
 from judging.scoring import (
@@ -120,21 +120,47 @@ def counted_scores(
     return scores
 
 
+def _common(values: Sequence[Fraction]) -> tuple[list[int], int]:
+    """The values as whole numbers over one common denominator: (numerators, d).
+
+    Adding Fractions one by one reduces every partial sum (a gcd each time); weighted
+    scores share a handful of denominators, so summing whole numerators is exact and
+    many times faster."""
+    d = lcm(*(v.denominator for v in values))
+    return [v.numerator * (d // v.denominator) for v in values], d
+
+
 def _mean(values: Sequence[Fraction]) -> Fraction:
-    return sum(values, Fraction(0)) / len(values)
+    numerators, d = _common(values)
+    return Fraction(sum(numerators), d * len(values))
 
 
 def _trimmed(values: Sequence[Fraction]) -> Fraction | None:
     if len(values) < TRIM_MIN_JUDGES:
         return None
-    ordered = sorted(values)
-    return _mean(ordered[1:-1])
+    numerators, d = _common(values)
+    numerators.sort()
+    return Fraction(sum(numerators[1:-1]), d * (len(numerators) - 2))
+
+
+def _median(values: Sequence[Fraction]) -> Fraction:
+    numerators, d = _common(values)
+    numerators.sort()
+    n = len(numerators)
+    if n % 2:
+        return Fraction(numerators[n // 2], d)
+    return Fraction(numerators[n // 2 - 1] + numerators[n // 2], 2 * d)
 
 
 def _sd(values: Sequence[Fraction]) -> Decimal:
     """Population standard deviation, to 28 significant digits."""
-    mean = _mean(values)
-    variance = sum(((v - mean) ** 2 for v in values), Fraction(0)) / len(values)
+    # Exactly (n * sum(a^2) - (sum a)^2) / (n d)^2 with a = v * d, all whole numbers.
+    numerators, d = _common(values)
+    n = len(values)
+    total = sum(numerators)
+    variance = Fraction(
+        n * sum(a * a for a in numerators) - total * total, (n * d) ** 2
+    )
     with localcontext() as ctx:
         ctx.prec = 28
         return (Decimal(variance.numerator) / Decimal(variance.denominator)).sqrt()
@@ -188,7 +214,7 @@ def method_scores(
             if method == Method.MEAN:
                 exact = _mean(values)
             elif method == Method.MEDIAN:
-                exact = Fraction(median(values))
+                exact = _median(values)
             elif method == Method.TRIMMED_MEAN:
                 exact = _trimmed(values)
             else:
@@ -200,19 +226,22 @@ def method_scores(
     return result
 
 
-def _criterion_means(
-    cards: Iterable[Card], rubric: Rubric, scores: Mapping[int, Mapping[int, Fraction]]
-) -> dict[int, tuple[Fraction, ...]]:
-    """The tie-break chain's mean marks per pitch, over the counted judges."""
-    chain = rubric.tie_break_chain
-    marks: dict[int, list[Mapping[int, int]]] = {}
-    for card in cards:
-        if card.judge_id in scores.get(card.pitch_id, {}):
-            marks.setdefault(card.pitch_id, []).append(card.marks)
-    return {
-        pitch: tuple(Fraction(sum(m[c.id] for m in cards_), len(cards_)) for c in chain)
-        for pitch, cards_ in marks.items()
-    }
+def _chain_means(
+    pitch: int,
+    marks: Mapping[int, Mapping[int, Mapping[int, int]]],
+    rubric: Rubric,
+    scores: Mapping[int, Mapping[int, Fraction]],
+) -> tuple[Fraction, ...]:
+    """One pitch's mean marks on the tie-break chain, over its counted judges."""
+    counted = [
+        marks[pitch][j] for j in scores.get(pitch, {}) if j in marks.get(pitch, {})
+    ]
+    if not counted:
+        return ()
+    return tuple(
+        Fraction(sum(m[c.id] for m in counted), len(counted))
+        for c in rubric.tie_break_chain
+    )
 
 
 def rank_by(
@@ -221,17 +250,37 @@ def rank_by(
     rubric: Rubric,
     method: Method,
     conflicts: Iterable[tuple[int, int]] = (),
+    scores: Mapping[int, Mapping[int, Fraction]] | None = None,
 ) -> list[MethodRow]:
     """Rank the pitches by one method, with the tie-break chain; equal pitches share a
-    rank. A trimmed mean that is not available ranks by the plain mean."""
-    return _rank(
-        pitch_ids, cards, rubric, method, counted_scores(cards, rubric, conflicts)
-    )
+    rank. A trimmed mean that is not available ranks by the plain mean. ``scores`` is
+    counted_scores(cards, rubric, conflicts) when the caller has it already."""
+    if scores is None:
+        scores = counted_scores(cards, rubric, conflicts)
+    return _rank(pitch_ids, _marks_by_pitch(cards), rubric, method, scores)
+
+
+def _sortable(values: Mapping[int, Fraction | Decimal]) -> Mapping[int, object]:
+    """Keys that order and compare as the values do: whole numbers over one common
+    denominator when every value is a Fraction (comparing Fractions is slow), else the
+    values themselves."""
+    if not values or not all(isinstance(v, Fraction) for v in values.values()):
+        return values
+    d = lcm(*(v.denominator for v in values.values()))
+    return {p: v.numerator * (d // v.denominator) for p, v in values.items()}
+
+
+def _marks_by_pitch(cards: Iterable[Card]) -> dict[int, dict[int, Mapping[int, int]]]:
+    """pitch id -> judge id -> marks, for the tie-break chain."""
+    out: dict[int, dict[int, Mapping[int, int]]] = {}
+    for card in cards:
+        out.setdefault(card.pitch_id, {})[card.judge_id] = card.marks
+    return out
 
 
 def _rank(
     pitch_ids: Sequence[int],
-    cards: Sequence[Card],
+    marks: Mapping[int, Mapping[int, Mapping[int, int]]],
     rubric: Rubric,
     method: Method,
     scores: Mapping[int, Mapping[int, Fraction]],
@@ -242,7 +291,6 @@ def _rank(
         if method == Method.TRIMMED_MEAN
         else {}
     )
-    breaks = _criterion_means(cards, rubric, scores)
 
     def value(pitch: int):
         exact = by_method[pitch].exact
@@ -250,8 +298,20 @@ def _rank(
             exact = fallback[pitch].exact
         return exact
 
-    scored = [p for p in pitch_ids if value(p) is not None]
-    key = {p: (value(p), breaks.get(p, ())) for p in scored}
+    values = {p: value(p) for p in pitch_ids}
+    scored = [p for p in pitch_ids if values[p] is not None]
+    # The tie-break chain only matters between equal scores: work it out for those.
+    seen: dict[object, int] = {}
+    for p in scored:
+        seen[values[p]] = seen.get(values[p], 0) + 1
+    sortable = _sortable({p: values[p] for p in scored})
+    key = {
+        p: (
+            sortable[p],
+            _chain_means(p, marks, rubric, scores) if seen[values[p]] > 1 else (),
+        )
+        for p in scored
+    }
     scored.sort(key=lambda p: (-key[p][0], tuple(-v for v in key[p][1]), p))
     rows: list[MethodRow] = []
     position = 0
@@ -320,10 +380,14 @@ def robustness(
     asks: Mapping[int, int],
     pot: int,
     conflicts: Iterable[tuple[int, int]] = (),
+    scores: Mapping[int, Mapping[int, Fraction]] | None = None,
 ) -> tuple[Outcome, list[Finding]]:
-    """Recompute the declared result without each judge, and by each other method."""
-    scores = counted_scores(cards, rubric, conflicts)
-    base = outcome_of(_rank(pitch_ids, cards, rubric, declared, scores), asks, pot)
+    """Recompute the declared result without each judge, and by each other method.
+    ``scores`` is counted_scores(cards, rubric, conflicts) when the caller has it."""
+    if scores is None:
+        scores = counted_scores(cards, rubric, conflicts)
+    marks = _marks_by_pitch(cards)
+    base = outcome_of(_rank(pitch_ids, marks, rubric, declared, scores), asks, pot)
 
     def finding(kind, judge, method, rows) -> Finding:
         outcome = outcome_of(rows, asks, pot)
@@ -340,16 +404,16 @@ def robustness(
     findings = []
     # Weighted scores are worked out once; leaving a judge out only drops theirs.
     for judge in sorted({c.judge_id for c in cards}):
-        rest = [c for c in cards if c.judge_id != judge]
+        # The tie-break reads marks only for judges in `without`: no need to drop theirs.
         without = {
             p: {j: s for j, s in per.items() if j != judge} for p, per in scores.items()
         }
         without = {p: per for p, per in without.items() if per}
-        rows = _rank(pitch_ids, rest, rubric, declared, without)
+        rows = _rank(pitch_ids, marks, rubric, declared, without)
         findings.append(finding("without_judge", judge, declared, rows))
     for method in Method:
         if method != declared:
-            rows = _rank(pitch_ids, cards, rubric, method, scores)
+            rows = _rank(pitch_ids, marks, rubric, method, scores)
             findings.append(finding("method", None, method, rows))
     return base, findings
 

@@ -46,7 +46,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from statistics import median
 
 TWO_PLACES = Decimal("0.01")
 CHAIR_DECIDES = "Tied: the chair decides"
@@ -185,8 +184,13 @@ def weighted_score(marks: Mapping[int, int], rubric: Rubric) -> Fraction:
     return Fraction(sum(c.weight * marks[c.id] for c in rubric.criteria), total_weight)
 
 
-def _stdev(values: Sequence[Fraction], mean: Fraction) -> Decimal:
-    variance = sum((v - mean) ** 2 for v in values) / len(values)
+def _stdev(points: Sequence[int], total_weight: int) -> Decimal:
+    """The population standard deviation of points / total_weight, rounded for display:
+    exactly (n * sum(p^2) - (sum p)^2) / (n * total_weight)^2 under the root."""
+    n, total = len(points), sum(points)
+    variance = Fraction(
+        n * sum(p * p for p in points) - total * total, (n * total_weight) ** 2
+    )
     exact = Decimal(variance.numerator) / Decimal(variance.denominator)
     return exact.sqrt().quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
 
@@ -207,12 +211,25 @@ def score_pitch(
         and is_complete(c.marks, rubric)
     ]
     counted.sort(key=lambda c: c.judge_id)
-    scores = [weighted_score(c.marks, rubric) for c in counted]
-    if not scores:
+    if not counted:
         return PitchResult(
             pitch_id, 0, conflicted, None, None, None, None, None, (), (), None
         )
-    mean = sum(scores, Fraction(0)) / len(scores)
+    # Every weighted score is a whole number over the total weight (rule 2): the figures
+    # below are worked out on those whole numbers, exactly, then made Fractions once.
+    total_weight = sum(c.weight for c in rubric.criteria)
+    points = [
+        sum(c.weight * card.marks[c.id] for c in rubric.criteria) for card in counted
+    ]
+    n = len(points)
+    scores = [Fraction(p, total_weight) for p in points]
+    mean = Fraction(sum(points), total_weight * n)
+    ordered = sorted(points)
+    middle = (
+        Fraction(ordered[n // 2], total_weight)
+        if n % 2
+        else Fraction(ordered[n // 2 - 1] + ordered[n // 2], 2 * total_weight)
+    )
     per_criterion = tuple(
         CriterionMean(
             crit.id,
@@ -231,10 +248,10 @@ def score_pitch(
         judges_counted=len(scores),
         conflicted_judges=conflicted,
         mean=to_display(mean),
-        median=to_display(Fraction(median(scores))),
-        lowest=to_display(min(scores)),
-        highest=to_display(max(scores)),
-        stdev=_stdev(scores, mean),
+        median=to_display(middle),
+        lowest=to_display(Fraction(ordered[0], total_weight)),
+        highest=to_display(Fraction(ordered[-1], total_weight)),
+        stdev=_stdev(points, total_weight),
         criterion_means=per_criterion,
         judge_scores=tuple(
             (c.judge_id, to_display(s)) for c, s in zip(counted, scores, strict=True)

@@ -254,7 +254,9 @@ def compute_results(event: Event) -> Results:
     pitches = pitch_services.list_submitted_pitches(event)
     by_id = {p.id: p for p in pitches}
     marks: dict[tuple[int, int], dict[int, int]] = {}
-    rows = db.session.execute(
+    # A table read (no mapped objects): the session's connection skips the ORM's
+    # execution pipeline, which costs a few microseconds a row on 10,000 scorecards.
+    rows = db.session.connection().execute(
         select(Scorecard.pitch_id, Scorecard.judge_id, Mark.criterion_id, Mark.value)
         .join(Mark, Mark.scorecard_id == Scorecard.id)
         .join(Pitch, Pitch.id == Scorecard.pitch_id)
