@@ -176,7 +176,7 @@ def ballot(slug: str):
             except votes.VoteError as error:
                 db.session.rollback()
                 form.pitch.errors = [str(error)]
-                status = 409 if "already voted" in str(error) else 400
+                status = 409 if isinstance(error, votes.AlreadyVoted) else 400
             else:
                 db.session.commit()
                 response = redirect(url_for("votes.ballot", slug=slug))

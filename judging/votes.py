@@ -62,6 +62,10 @@ class VoteError(Exception):
     """A user-facing reason why a vote action or a ballot was refused."""
 
 
+class AlreadyVoted(VoteError):
+    """The device has cast its ballot already (rule 3)."""
+
+
 def device_digest(token: str) -> str:
     """The digest a ballot is stored against (rule 3)."""
     return hashlib.sha256(token.encode()).hexdigest()
@@ -204,7 +208,7 @@ def cast(event: Event, token: str, pitch_ids: Sequence[int]) -> Ballot:
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError:
-        raise VoteError("This device has already voted") from None
+        raise AlreadyVoted("This device has already voted") from None
     return ballot
 
 
