@@ -37,8 +37,9 @@ def index(slug: str):
 
 def _page(event, organiser, chair, add_form, failed: tuple | None, status=200):
     pitches = pitch_services.list_submitted_pitches(event)
+    listed = prizes.list_prizes(event)
     forms = {}
-    for prize in prizes.list_prizes(event):
+    for prize in listed:
         if failed is not None and failed[0] == prize.id:
             forms[prize.id] = failed[1]
         else:
@@ -57,7 +58,7 @@ def _page(event, organiser, chair, add_form, failed: tuple | None, status=200):
         is_chair=chair,
         category_form=CategoryForm(category_by=event.category_by.value),
         add_form=add_form,
-        prizes=prizes.list_prizes(event),
+        prizes=listed,
         decision_forms=forms,
         pitches=pitches,
         action=ActionForm(),

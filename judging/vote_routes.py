@@ -55,6 +55,7 @@ def manage(slug: str):
 
 
 def _manage_page(event, vote, form, status: int = 200):
+    ballot_url = _ballot_url(event)
     return render_template(
         "judging/peoples_choice.html",
         event=event,
@@ -62,8 +63,8 @@ def _manage_page(event, vote, form, status: int = 200):
         form=form,
         action=ActionForm(),
         tally=votes.tally(event),
-        ballot_url=_ballot_url(event),
-        qr=qr_svg(_ballot_url(event), fluid=True) if vote else None,
+        ballot_url=ballot_url,
+        qr=qr_svg(ballot_url, fluid=True) if vote else None,
         can_open=event.phase in votes.VOTING_PHASES,
     ), status
 
@@ -132,14 +133,15 @@ def screen(slug: str):
 
     Public, like the live screen, so the projector needs no sign-in; it shows no tally."""
     event, vote = _screen_vote(slug)
+    ballot_url = _ballot_url(event)
     return render_template(
         "judging/vote_screen.html",
         event=event,
         vote=vote,
         state=_screen_state(vote),
         ballots=votes.ballot_count(event),
-        ballot_url=_ballot_url(event),
-        qr=qr_svg(_ballot_url(event), fluid=True),  # as large as the projector allows
+        ballot_url=ballot_url,
+        qr=qr_svg(ballot_url, fluid=True),  # as large as the projector allows
     )
 
 
