@@ -6,12 +6,12 @@ works from what judging.services.compute_results already loaded (no further quer
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from events.models import Event
 from judging import methods
 from judging.methods import Agreement, JudgeReport, Method, MethodRow
-from judging.services import Results
+from judging.services import Results, collector_paused
 
 
 def declared_method(event: Event) -> Method:
@@ -40,6 +40,7 @@ class Analysis:
         return not self.findings
 
 
+@collector_paused()
 def analyse(results: Results) -> Analysis:
     """Compute the other methods, the robustness checks and the judge report."""
     event = results.event
@@ -52,13 +53,22 @@ def analyse(results: Results) -> Analysis:
     all_methods = (declared, *[m for m in Method if m != declared])
     by_pitch: dict[int, dict[Method, MethodRow]] = {p: {} for p in pitch_ids}
     # Each card's weighted score, worked out once for every method and check below.
-    scores = methods.counted_scores(cards, rubric, excluded) if rubric else {}
+    scores = methods.ScoreTable.counted(cards, rubric, excluded) if rubric else {}
     if rubric is not None:
         for method in all_methods:
             for row in methods.rank_by(
                 pitch_ids, cards, rubric, method, excluded, scores=scores
             ):
                 by_pitch[row.pitch_id][method] = row
+    if results.draw is not None:
+        # The declared method's column shows the ranking itself, where the draw at the
+        # funding line (scoring rule 8) placed the tied pitches one after another.
+        for row in results.rows:
+            cell = by_pitch[row.pitch.id].get(declared)
+            if cell is not None:
+                by_pitch[row.pitch.id][declared] = replace(
+                    cell, rank=row.rank, tied=row.ranked.tied
+                )
     asks = {row.pitch.id: row.pitch.funding_requested or 0 for row in results.rows}
     findings: list[str] = []
     if rubric is not None and cards:

@@ -20,10 +20,13 @@ pitch (complete scorecards, no conflict), a pitch's score by each method is:
   ``z = (s - judge mean) / judge sd``, then mapped back to the rubric's scale with the
   mean and standard deviation of all counted weighted scores of the event,
   ``mapped = z * event sd + event mean``. A pitch's score is the mean of its judges'
-  mapped scores. A judge who scored one pitch only, or gave every pitch the same score,
-  has no spread to standardise: their z is 0 (they neither lift nor sink anyone).
-  Standard deviations are population ones. Square roots are not exact, so z-scores are
-  computed with 28 significant digits; every other method is exact.
+  mapped scores, ``event sd * mean z + event mean``. A judge who scored one pitch only,
+  or gave every pitch the same score, has no spread to standardise: their z is 0 (they
+  neither lift nor sink anyone). Standard deviations are population ones. Square roots
+  are not exact, so z-scores are computed with 28 significant digits and pitches are
+  ranked by their mean z to 18 decimal places (``Z_PLACES``): rounding noise in the last
+  digits never splits pitches whose mean z is mathematically equal. Every other method
+  is exact.
 
 Ranking by any method orders pitches by that score, highest first, then by the event's
 tie-break chain (the same as scoring rule 5); pitches still equal share a rank.
@@ -48,26 +51,30 @@ moderate, 0.20 to 0.40 weak, below 0.20 little or none.
 """
 
 import enum
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
 from itertools import combinations
 from math import lcm
+from operator import mul
 
 from events.rubrics import AggregationMethod
 from judging.scoring import (
     Card,
     Rubric,
-    ScoringError,
+    is_valid,
     line_index,
     to_display,
-    weighted_score,
 )
 
 TRIM_MIN_JUDGES = 5
 LEAN_MARGIN = Fraction(3, 10)
 AGREEMENT_MIN_SHARED = 3
+# Mean z-scores are compared to 18 decimal places: 28-digit arithmetic leaves noise near
+# the 27th, and it must never split pitches whose mean z is mathematically equal.
+Z_PLACES = Decimal("1e-18")
 
 
 # The declared method is an event setting, so the enum lives with the rubric.
@@ -107,17 +114,11 @@ def counted_scores(
     cards: Iterable[Card], rubric: Rubric, conflicts: Iterable[tuple[int, int]] = ()
 ) -> dict[int, dict[int, Fraction]]:
     """Weighted scores of the counted cards: pitch id -> judge id -> score."""
-    excluded = set(conflicts)
-    scores: dict[int, dict[int, Fraction]] = {}
-    for card in cards:
-        if (card.pitch_id, card.judge_id) in excluded:
-            continue
-        try:  # checks the card is complete and valid, once
-            score = weighted_score(card.marks, rubric)
-        except ScoringError:
-            continue
-        scores.setdefault(card.pitch_id, {})[card.judge_id] = score
-    return scores
+    table = ScoreTable.counted(cards, rubric, conflicts)
+    return {
+        p: {j: Fraction(v, table.d) for j, v in per.items()}
+        for p, per in table.points.items()
+    }
 
 
 def _common(values: Sequence[Fraction]) -> tuple[list[int], int]:
@@ -135,28 +136,15 @@ def _mean(values: Sequence[Fraction]) -> Fraction:
     return Fraction(sum(numerators), d * len(values))
 
 
-def _trimmed(values: Sequence[Fraction]) -> Fraction | None:
-    if len(values) < TRIM_MIN_JUDGES:
-        return None
-    numerators, d = _common(values)
-    numerators.sort()
-    return Fraction(sum(numerators[1:-1]), d * (len(numerators) - 2))
-
-
-def _median(values: Sequence[Fraction]) -> Fraction:
-    numerators, d = _common(values)
-    numerators.sort()
-    n = len(numerators)
-    if n % 2:
-        return Fraction(numerators[n // 2], d)
-    return Fraction(numerators[n // 2 - 1] + numerators[n // 2], 2 * d)
-
-
 def _sd(values: Sequence[Fraction]) -> Decimal:
     """Population standard deviation, to 28 significant digits."""
-    # Exactly (n * sum(a^2) - (sum a)^2) / (n d)^2 with a = v * d, all whole numbers.
-    numerators, d = _common(values)
-    n = len(values)
+    return _sd_of(*_common(values))
+
+
+def _sd_of(numerators: Sequence[int], d: int) -> Decimal:
+    """The population standard deviation of numerators / d, to 28 significant digits:
+    exactly (n * sum(a^2) - (sum a)^2) / (n d)^2 under the root, all whole numbers."""
+    n = len(numerators)
     total = sum(numerators)
     variance = Fraction(
         n * sum(a * a for a in numerators) - total * total, (n * d) ** 2
@@ -172,76 +160,294 @@ def _dec(value: Fraction) -> Decimal:
         return Decimal(value.numerator) / Decimal(value.denominator)
 
 
+class ScoreTable:
+    """The counted weighted scores, prepared once for every method, every judge left
+    out and the judge report: pass one wherever ``scores`` is taken.
+
+    Judge j's weighted score for pitch p is ``points[p][j] / d``: whole numbers over
+    one common denominator (for real scorecards, the rubric's total weight). Each exact
+    method's value for a pitch is kept as a whole-number *key*, the value times
+    ``scale = d * L``, where L is a multiple of every judge count a pitch can have (and
+    of 2, for medians). Ranking then compares whole numbers, exactly as the values
+    compare, and a trimmed mean that falls back to the plain mean stays on the same
+    scale. Z-scores are 28-digit decimals; their key is the pitch's mean z, which orders
+    pitches as the mapped score does (it is ``event sd * mean z + event mean``).
+    """
+
+    def __init__(
+        self,
+        points: Mapping[int, Mapping[int, int]],
+        d: int,
+        marks: Mapping[int, Mapping[int, Mapping[int, int]]] | None = None,
+    ):
+        self.d = d
+        self.points = {p: dict(per) for p, per in points.items() if per}
+        self.totals = {p: sum(per.values()) for p, per in self.points.items()}
+        # The counted cards' marks (pitch -> judge -> marks), for the tie-break chain,
+        # when the table was made from the cards.
+        self.marks = marks
+        self._chains: dict[tuple[int, int | None], tuple[int, ...]] = {}
+        self._keys: dict[tuple[Method, tuple[int, ...]], dict[int, object]] = {}
+        self._placed: dict[tuple[Method, tuple[int, ...]], list] = {}
+        most = max((len(per) for per in self.points.values()), default=1)
+        self.scale = d * lcm(2, *range(1, most + 1))
+        self.pitches_of: dict[int, list[int]] = {}
+        for pitch, per in self.points.items():
+            for judge in per:
+                self.pitches_of.setdefault(judge, []).append(pitch)
+        self._z: tuple[dict[int, dict[int, Decimal]], Decimal, Decimal] | None = None
+        self._z_totals: dict[int, Decimal] = {}
+
+    @classmethod
+    def counted(
+        cls,
+        cards: Iterable[Card],
+        rubric: Rubric,
+        conflicts: Iterable[tuple[int, int]] = (),
+    ) -> "ScoreTable":
+        """The table of the complete, valid cards without a conflict (scoring rules 1-3),
+        straight from the marks: a weighted score is a whole number over the total
+        weight."""
+        excluded = set(conflicts)
+        expected = {c.id for c in rubric.criteria}
+        weights = [(c.id, c.weight) for c in rubric.criteria]
+        total_weight = sum(w for _, w in weights)
+        low, high = rubric.scale_min, rubric.scale_max
+        points: dict[int, dict[int, int]] = {}
+        counted: dict[int, dict[int, Mapping[int, int]]] = {}
+        if total_weight <= 0:
+            return cls(points, 1, counted)
+        ids = [c for c, _ in weights]
+        factors = [w for _, w in weights]
+        for card in cards:
+            if (card.pitch_id, card.judge_id) in excluded:
+                continue
+            marks = card.marks
+            if not is_valid(marks, expected, low, high):
+                continue
+            points.setdefault(card.pitch_id, {})[card.judge_id] = sum(
+                map(mul, factors, map(marks.__getitem__, ids))
+            )
+            counted.setdefault(card.pitch_id, {})[card.judge_id] = marks
+        return cls(points, total_weight, counted)
+
+    @classmethod
+    def of(
+        cls, scores: "Mapping[int, Mapping[int, Fraction]] | ScoreTable"
+    ) -> "ScoreTable":
+        """The table of counted_scores' weighted scores (a table is returned as it is)."""
+        if isinstance(scores, ScoreTable):
+            return scores
+        d = lcm(*{s.denominator for per in scores.values() for s in per.values()})
+        return cls(
+            {
+                p: {j: s.numerator * (d // s.denominator) for j, s in per.items()}
+                for p, per in scores.items()
+            },
+            d,
+        )
+
+    def unit(self) -> int:
+        """L: every key is a value times d * L."""
+        return self.scale // self.d
+
+    def z(self) -> tuple[dict[int, dict[int, Decimal]], Decimal, Decimal]:
+        """Every counted score's z against its judge (pitch -> judge -> z), and the
+        event's mean and standard deviation (see the module docstring)."""
+        if self._z is None:
+            self._z = _standardise(self.points, self.d)
+        return self._z
+
+    def key(self, pitch: int, method: Method, left_out: int | None = None):
+        """The pitch's key by one method (None without counted judges); a trimmed mean
+        without enough judges gives the plain mean's key, as ranking uses it.
+
+        The mean and the mean z are worked from the pitch's total, less the judge left
+        out: the sum of whole numbers is exact, and a z total is off by far less than
+        the 18 places z keys are compared to."""
+        per = self.points.get(pitch, {})
+        n = len(per) - (left_out in per)
+        if not n:
+            return None
+        if method == Method.Z_SCORE:
+            z = self.z()[0][pitch]
+            total = self._z_totals.get(pitch)
+            with localcontext() as ctx:
+                ctx.prec = 28
+                if total is None:
+                    total = self._z_totals[pitch] = sum(z.values(), Decimal(0))
+                if left_out in z:
+                    total -= z[left_out]
+                return (total / n).quantize(Z_PLACES)
+        unit = self.unit()
+        if method == Method.MEAN or (
+            method == Method.TRIMMED_MEAN and n < TRIM_MIN_JUDGES
+        ):
+            total = self.totals[pitch] - per.get(left_out, 0)
+            return total * (unit // n)
+        values = [v for j, v in per.items() if j != left_out]
+        if method == Method.MEDIAN:
+            values.sort()
+            middle = (
+                values[n // 2] * 2 if n % 2 else values[n // 2 - 1] + values[n // 2]
+            )
+            return middle * (unit // 2)
+        # The trimmed mean, with enough judges.
+        return (sum(values) - min(values) - max(values)) * (unit // (n - 2))
+
+    def keys(self, pitch_ids: Sequence[int], method: Method) -> dict[int, object]:
+        """Every pitch's key by the method, with every judge (worked out once)."""
+        memo = (method, tuple(pitch_ids))
+        if memo not in self._keys:
+            self._keys[memo] = {p: self.key(p, method) for p in pitch_ids}
+        return self._keys[memo]
+
+    def placed(
+        self,
+        pitch_ids: Sequence[int],
+        method: Method,
+        marks: Mapping[int, Mapping[int, Mapping[int, int]]],
+        rubric: Rubric,
+    ) -> list[tuple[int, int, bool]]:
+        """_place by the method with every judge, worked out once: the rankings shown
+        and the robustness checks by method share it."""
+        memo = (method, tuple(pitch_ids))
+        if memo not in self._placed:
+            keys = self.keys(pitch_ids, method)
+            self._placed[memo] = _place(pitch_ids, keys, self, marks, rubric)
+        return self._placed[memo]
+
+    def keys_without(
+        self, keys: Mapping[int, object], method: Method, judge: int
+    ) -> dict[int, object]:
+        """The keys with one judge left out: only the pitches they scored change."""
+        changed = dict(keys)
+        pitches = [p for p in self.pitches_of.get(judge, ()) if p in changed]
+        if method == Method.MEAN:  # the default, inline: one step a pitch
+            unit, totals, points = self.unit(), self.totals, self.points
+            for pitch in pitches:
+                per = points[pitch]
+                n = len(per) - 1
+                changed[pitch] = (
+                    (totals[pitch] - per[judge]) * (unit // n) if n else None
+                )
+            return changed
+        for pitch in pitches:
+            changed[pitch] = self.key(pitch, method, left_out=judge)
+        return changed
+
+    def judges(self, pitch: int, left_out: int | None = None) -> list[int]:
+        return [j for j in self.points.get(pitch, {}) if j != left_out]
+
+    def score(self, pitch: int, method: Method) -> MethodScore:
+        """The pitch's score by the method, as shown."""
+        judges = len(self.points.get(pitch, {}))
+        exact: Fraction | Decimal | None = None
+        if judges and method == Method.Z_SCORE:
+            _, event_mean, event_sd = self.z()
+            with localcontext() as ctx:
+                ctx.prec = 28
+                exact = self.key(pitch, method) * event_sd + event_mean
+        elif judges and not (
+            method == Method.TRIMMED_MEAN and judges < TRIM_MIN_JUDGES
+        ):
+            exact = Fraction(self.key(pitch, method), self.scale)
+        return MethodScore(pitch, method, exact, judges)
+
+
+# What the functions below take: counted_scores' weighted scores, or their table.
+Scores = Mapping[int, Mapping[int, Fraction]] | ScoreTable
+
+
+def _standardise(
+    points: Mapping[int, Mapping[int, int]], d: int
+) -> tuple[dict[int, dict[int, Decimal]], Decimal, Decimal]:
+    by_judge: dict[int, list[int]] = {}
+    for per_pitch in points.values():
+        for judge, value in per_pitch.items():
+            by_judge.setdefault(judge, []).append(value)
+    everything = [v for values in by_judge.values() for v in values]
+    if not everything:
+        return {}, Decimal(0), Decimal(0)
+    event_mean = _dec(Fraction(sum(everything), d * len(everything)))
+    event_sd = _sd_of(everything, d)
+    judge_stats = {
+        judge: (_dec(Fraction(sum(values), d * len(values))), _sd_of(values, d))
+        for judge, values in by_judge.items()
+    }
+    z: dict[int, dict[int, Decimal]] = {}
+    with localcontext() as ctx:
+        ctx.prec = 28
+        scale = Decimal(d)
+        for pitch, per_pitch in points.items():
+            for judge, value in per_pitch.items():
+                mean, sd = judge_stats[judge]
+                z.setdefault(pitch, {})[judge] = (
+                    (Decimal(value) / scale - mean) / sd if sd else Decimal(0)
+                )
+    return z, event_mean, event_sd
+
+
 def z_scores(
-    scores: Mapping[int, Mapping[int, Fraction]],
+    scores: Scores,
 ) -> dict[int, dict[int, Decimal]]:
     """Map every counted weighted score to the rubric scale by per-judge standardisation
     (see the module docstring): pitch id -> judge id -> mapped score."""
-    by_judge: dict[int, list[Fraction]] = {}
-    for per_pitch in scores.values():
-        for judge, score in per_pitch.items():
-            by_judge.setdefault(judge, []).append(score)
-    everything = [s for values in by_judge.values() for s in values]
-    if not everything:
-        return {}
-    event_mean, event_sd = _dec(_mean(everything)), _sd(everything)
-    judge_stats = {
-        judge: (_dec(_mean(values)), _sd(values)) for judge, values in by_judge.items()
-    }
-    mapped: dict[int, dict[int, Decimal]] = {}
+    z, event_mean, event_sd = ScoreTable.of(scores).z()
     with localcontext() as ctx:
         ctx.prec = 28
-        for pitch, per_pitch in scores.items():
-            for judge, score in per_pitch.items():
-                mean, sd = judge_stats[judge]
-                z = (_dec(score) - mean) / sd if sd else Decimal(0)
-                mapped.setdefault(pitch, {})[judge] = z * event_sd + event_mean
-    return mapped
+        return {
+            pitch: {judge: v * event_sd + event_mean for judge, v in per.items()}
+            for pitch, per in z.items()
+        }
 
 
 def method_scores(
     pitch_ids: Iterable[int],
-    scores: Mapping[int, Mapping[int, Fraction]],
+    scores: Scores,
     method: Method,
 ) -> dict[int, MethodScore]:
     """Every pitch's score by one method (None for a pitch without counted judges)."""
-    mapped = z_scores(scores) if method == Method.Z_SCORE else {}
-    result = {}
-    for pitch in pitch_ids:
-        values = list(scores.get(pitch, {}).values())
-        exact: Fraction | Decimal | None = None
-        if values:
-            if method == Method.MEAN:
-                exact = _mean(values)
-            elif method == Method.MEDIAN:
-                exact = _median(values)
-            elif method == Method.TRIMMED_MEAN:
-                exact = _trimmed(values)
-            else:
-                z = list(mapped[pitch].values())
-                with localcontext() as ctx:
-                    ctx.prec = 28
-                    exact = sum(z, Decimal(0)) / len(z)
-        result[pitch] = MethodScore(pitch, method, exact, len(values))
-    return result
+    table = ScoreTable.of(scores)
+    return {pitch: table.score(pitch, method) for pitch in pitch_ids}
 
 
-def _chain_means(
+def _chain_key(
+    table: ScoreTable,
     pitch: int,
     marks: Mapping[int, Mapping[int, Mapping[int, int]]],
     rubric: Rubric,
-    scores: Mapping[int, Mapping[int, Fraction]],
-) -> tuple[Fraction, ...]:
-    """One pitch's mean marks on the tie-break chain, over its counted judges."""
-    counted = [
-        marks[pitch][j] for j in scores.get(pitch, {}) if j in marks.get(pitch, {})
-    ]
-    if not counted:
-        return ()
-    return tuple(
-        Fraction(sum(m[c.id] for m in counted), len(counted))
-        for c in rubric.tie_break_chain
-    )
+    left_out: int | None,
+) -> tuple[int, ...]:
+    """One pitch's mean marks on the tie-break chain, over its counted judges, each
+    times the table's unit (a multiple of every judge count): whole numbers that
+    compare as the means do. Worked out once per pitch and judge left out."""
+    cached = table._chains.get((pitch, left_out))
+    if cached is not None:
+        return cached
+    if left_out is not None and table.marks is marks:
+        # Every counted judge has marks here: the totals of all, less the one left out.
+        whole = _chain_key(table, pitch, marks, rubric, None)
+        n = len(table.points[pitch]) - (left_out in table.points[pitch])
+        if left_out not in table.points[pitch] or not n:
+            key = whole if n else ()
+        else:
+            unit, given = table.unit(), marks[pitch][left_out]
+            full_n = n + 1
+            key = tuple(
+                (total // (unit // full_n) - given[c.id]) * (unit // n)
+                for total, c in zip(whole, rubric.tie_break_chain, strict=True)
+            )
+        table._chains[(pitch, left_out)] = key
+        return key
+    given = marks.get(pitch, {})
+    counted = [given[j] for j in table.judges(pitch, left_out) if j in given]
+    key: tuple[int, ...] = ()
+    if counted:
+        per = table.unit() // len(counted)
+        key = tuple(sum(m[c.id] for m in counted) * per for c in rubric.tie_break_chain)
+    table._chains[(pitch, left_out)] = key
+    return key
 
 
 def rank_by(
@@ -250,24 +456,22 @@ def rank_by(
     rubric: Rubric,
     method: Method,
     conflicts: Iterable[tuple[int, int]] = (),
-    scores: Mapping[int, Mapping[int, Fraction]] | None = None,
+    scores: Scores | None = None,
 ) -> list[MethodRow]:
     """Rank the pitches by one method, with the tie-break chain; equal pitches share a
     rank. A trimmed mean that is not available ranks by the plain mean. ``scores`` is
-    counted_scores(cards, rubric, conflicts) when the caller has it already."""
-    if scores is None:
-        scores = counted_scores(cards, rubric, conflicts)
-    return _rank(pitch_ids, _marks_by_pitch(cards), rubric, method, scores)
+    counted_scores(cards, rubric, conflicts), or its ScoreTable, when the caller has it
+    already."""
+    table = (
+        ScoreTable.counted(cards, rubric, conflicts)
+        if scores is None
+        else ScoreTable.of(scores)
+    )
+    return _rank(pitch_ids, _marks_of(table, cards), rubric, method, table)
 
 
-def _sortable(values: Mapping[int, Fraction | Decimal]) -> Mapping[int, object]:
-    """Keys that order and compare as the values do: whole numbers over one common
-    denominator when every value is a Fraction (comparing Fractions is slow), else the
-    values themselves."""
-    if not values or not all(isinstance(v, Fraction) for v in values.values()):
-        return values
-    d = lcm(*(v.denominator for v in values.values()))
-    return {p: v.numerator * (d // v.denominator) for p, v in values.items()}
+def _marks_of(table: ScoreTable, cards: Iterable[Card]):
+    return table.marks if table.marks is not None else _marks_by_pitch(cards)
 
 
 def _marks_by_pitch(cards: Iterable[Card]) -> dict[int, dict[int, Mapping[int, int]]]:
@@ -278,53 +482,59 @@ def _marks_by_pitch(cards: Iterable[Card]) -> dict[int, dict[int, Mapping[int, i
     return out
 
 
+def _place(
+    pitch_ids: Sequence[int],
+    keys: Mapping[int, object],
+    table: ScoreTable,
+    marks: Mapping[int, Mapping[int, Mapping[int, int]]],
+    rubric: Rubric,
+    left_out: int | None = None,
+) -> list[tuple[int, int, bool]]:
+    """(pitch id, rank, tied) of the pitches with a key, highest first, then by the
+    tie-break chain; pitches still equal share a rank and are tied."""
+    scored = [p for p in pitch_ids if keys[p] is not None]
+    # The tie-break chain only matters between equal scores: work it out for those.
+    seen: dict[object, int] = {}
+    for p in scored:
+        seen[keys[p]] = seen.get(keys[p], 0) + 1
+    full = {
+        p: (
+            keys[p],
+            _chain_key(table, p, marks, rubric, left_out) if seen[keys[p]] > 1 else (),
+        )
+        for p in scored
+    }
+    scored.sort(key=lambda p: (-full[p][0], tuple(-v for v in full[p][1]), p))
+    placed: list[tuple[int, int, bool]] = []
+    position = 0
+    last = len(scored) - 1
+    for index, pitch in enumerate(scored):
+        mine = full[pitch]
+        same_as_previous = index > 0 and full[scored[index - 1]] == mine
+        if not same_as_previous:
+            position = index + 1
+        tied = same_as_previous or (index < last and full[scored[index + 1]] == mine)
+        placed.append((pitch, position, tied))
+    return placed
+
+
 def _rank(
     pitch_ids: Sequence[int],
     marks: Mapping[int, Mapping[int, Mapping[int, int]]],
     rubric: Rubric,
     method: Method,
-    scores: Mapping[int, Mapping[int, Fraction]],
+    table: ScoreTable,
 ) -> list[MethodRow]:
-    by_method = method_scores(pitch_ids, scores, method)
-    fallback = (
-        method_scores(pitch_ids, scores, Method.MEAN)
-        if method == Method.TRIMMED_MEAN
-        else {}
-    )
-
-    def value(pitch: int):
-        exact = by_method[pitch].exact
-        if exact is None and pitch in fallback:
-            exact = fallback[pitch].exact
-        return exact
-
-    values = {p: value(p) for p in pitch_ids}
-    scored = [p for p in pitch_ids if values[p] is not None]
-    # The tie-break chain only matters between equal scores: work it out for those.
-    seen: dict[object, int] = {}
-    for p in scored:
-        seen[values[p]] = seen.get(values[p], 0) + 1
-    sortable = _sortable({p: values[p] for p in scored})
-    key = {
-        p: (
-            sortable[p],
-            _chain_means(p, marks, rubric, scores) if seen[values[p]] > 1 else (),
-        )
-        for p in scored
-    }
-    scored.sort(key=lambda p: (-key[p][0], tuple(-v for v in key[p][1]), p))
-    rows: list[MethodRow] = []
-    position = 0
-    for index, pitch in enumerate(scored):
-        if index == 0 or key[scored[index - 1]] != key[pitch]:
-            position = index + 1
-        tied = any(
-            0 <= other < len(scored) and key[scored[other]] == key[pitch]
-            for other in (index - 1, index + 1)
-        )
-        rows.append(MethodRow(position, pitch, by_method[pitch], tied))
+    placed = table.placed(pitch_ids, method, marks, rubric)
+    rows = [
+        MethodRow(rank, pitch, table.score(pitch, method), tied)
+        for pitch, rank, tied in placed
+    ]
+    ranked = {pitch for pitch, _, _ in placed}
     rows.extend(
-        MethodRow(None, p, by_method[p], False) for p in pitch_ids if p not in key
+        MethodRow(None, p, table.score(p, method), False)
+        for p in pitch_ids
+        if p not in ranked
     )
     return rows
 
@@ -360,14 +570,20 @@ class Finding:
 
 def outcome_of(rows: Sequence[MethodRow], asks: Mapping[int, int], pot: int) -> Outcome:
     """The winner(s), top three and funded set of a ranking (scoring rule 7's line)."""
-    ranked = [r for r in rows if r.rank is not None]
-    winners = frozenset(r.pitch_id for r in ranked if r.rank == 1)
-    top_three = frozenset(r.pitch_id for r in ranked if r.rank <= 3)
-    line = line_index([r.pitch_id for r in ranked], asks, pot)
+    return _outcome(
+        [(r.pitch_id, r.rank) for r in rows if r.rank is not None], asks, pot
+    )
+
+
+def _outcome(
+    ranked: Sequence[tuple[int, int]], asks: Mapping[int, int], pot: int
+) -> Outcome:
+    """The outcome of (pitch id, rank) pairs in ranked order."""
+    winners = frozenset(p for p, rank in ranked if rank == 1)
+    top_three = frozenset(p for p, rank in ranked if rank <= 3)
+    line = line_index([p for p, _ in ranked], asks, pot)
     funded = (
-        frozenset(r.pitch_id for r in ranked[: line + 1])
-        if line is not None
-        else frozenset()
+        frozenset(p for p, _ in ranked[: line + 1]) if line is not None else frozenset()
     )
     return Outcome(winners, top_three, funded)
 
@@ -380,41 +596,45 @@ def robustness(
     asks: Mapping[int, int],
     pot: int,
     conflicts: Iterable[tuple[int, int]] = (),
-    scores: Mapping[int, Mapping[int, Fraction]] | None = None,
+    scores: Scores | None = None,
 ) -> tuple[Outcome, list[Finding]]:
     """Recompute the declared result without each judge, and by each other method.
-    ``scores`` is counted_scores(cards, rubric, conflicts) when the caller has it."""
-    if scores is None:
-        scores = counted_scores(cards, rubric, conflicts)
-    marks = _marks_by_pitch(cards)
-    base = outcome_of(_rank(pitch_ids, marks, rubric, declared, scores), asks, pot)
+    ``scores`` is counted_scores(cards, rubric, conflicts), or its ScoreTable, when the
+    caller has it."""
+    table = (
+        ScoreTable.counted(cards, rubric, conflicts)
+        if scores is None
+        else ScoreTable.of(scores)
+    )
+    marks = _marks_of(table, cards)
 
-    def finding(kind, judge, method, rows) -> Finding:
-        outcome = outcome_of(rows, asks, pot)
+    def outcome(placed: list[tuple[int, int, bool]]) -> Outcome:
+        return _outcome([(pitch, rank) for pitch, rank, _ in placed], asks, pot)
+
+    base = outcome(table.placed(pitch_ids, declared, marks, rubric))
+    base_keys = table.keys(pitch_ids, declared)
+
+    def finding(kind, judge, method, found: Outcome) -> Finding:
         return Finding(
             kind,
             judge,
             method,
-            outcome,
-            outcome.winners != base.winners,
-            outcome.top_three != base.top_three,
-            outcome.funded != base.funded,
+            found,
+            found.winners != base.winners,
+            found.top_three != base.top_three,
+            found.funded != base.funded,
         )
 
     findings = []
-    # Weighted scores are worked out once; leaving a judge out only drops theirs.
+    # Leaving a judge out changes only the pitches they scored: the other keys stay.
     for judge in sorted({c.judge_id for c in cards}):
-        # The tie-break reads marks only for judges in `without`: no need to drop theirs.
-        without = {
-            p: {j: s for j, s in per.items() if j != judge} for p, per in scores.items()
-        }
-        without = {p: per for p, per in without.items() if per}
-        rows = _rank(pitch_ids, marks, rubric, declared, without)
-        findings.append(finding("without_judge", judge, declared, rows))
+        keys = table.keys_without(base_keys, declared, judge)
+        placed = _place(pitch_ids, keys, table, marks, rubric, left_out=judge)
+        findings.append(finding("without_judge", judge, declared, outcome(placed)))
     for method in Method:
         if method != declared:
-            rows = _rank(pitch_ids, marks, rubric, method, scores)
-            findings.append(finding("method", None, method, rows))
+            found = outcome(table.placed(pitch_ids, method, marks, rubric))
+            findings.append(finding("method", None, method, found))
     return base, findings
 
 
@@ -437,20 +657,35 @@ class JudgeReport:
     verdict: Lean | None
 
 
-def judge_reports(scores: Mapping[int, Mapping[int, Fraction]]) -> list[JudgeReport]:
+def judge_reports(scores: Scores) -> list[JudgeReport]:
     """Each judge's mean and spread, and their lean against the rest of the panel."""
-    by_judge: dict[int, list[Fraction]] = {}
-    gaps: dict[int, list[Fraction]] = {}
-    for per_pitch in scores.values():
-        total, count = sum(per_pitch.values(), Fraction(0)), len(per_pitch)
-        for judge, score in per_pitch.items():
-            by_judge.setdefault(judge, []).append(score)
-            if count > 1:  # the other judges' mean, from the pitch's total
-                gaps.setdefault(judge, []).append(score - (total - score) / (count - 1))
+    table = ScoreTable.of(scores)
+    d = table.d
+    by_judge: dict[int, list[int]] = {}
+    # A gap, the judge's score minus the other judges' mean, is
+    # (a * (n - 1) - (total - a)) / (d * (n - 1)): summed per n - 1 as whole numbers.
+    gaps: dict[int, dict[int, int]] = {}
+    shared: dict[int, int] = {}
+    for per_pitch in table.points.values():
+        total, others = sum(per_pitch.values()), len(per_pitch) - 1
+        for judge, value in per_pitch.items():
+            by_judge.setdefault(judge, []).append(value)
+            if others:
+                sums = gaps.setdefault(judge, {})
+                sums[others] = sums.get(others, 0) + value * others - (total - value)
+                shared[judge] = shared.get(judge, 0) + 1
     reports = []
     for judge in sorted(by_judge):
         values = by_judge[judge]
-        lean = _mean(gaps[judge]) if gaps.get(judge) else None
+        lean = None
+        if judge in gaps:
+            lean = (
+                sum(
+                    (Fraction(num, d * k) for k, num in gaps[judge].items()),
+                    Fraction(0),
+                )
+                / shared[judge]
+            )
         verdict = None
         if lean is not None:
             verdict = (
@@ -464,8 +699,8 @@ def judge_reports(scores: Mapping[int, Mapping[int, Fraction]]) -> list[JudgeRep
             JudgeReport(
                 judge,
                 len(values),
-                to_display(_mean(values)),
-                to_display(Fraction(_sd(values))),
+                to_display(Fraction(sum(values), d * len(values))),
+                to_display(Fraction(_sd_of(values, d))),
                 to_display(lean) if lean is not None else None,
                 verdict,
             )
@@ -473,19 +708,14 @@ def judge_reports(scores: Mapping[int, Mapping[int, Fraction]]) -> list[JudgeRep
     return reports
 
 
-def _ranks(values: Sequence[Fraction | float]) -> list[float]:
+def _ranks(values: Sequence[Fraction | float | int]) -> list[float]:
     """Average ranks (1 = lowest), ties sharing the mean of their places."""
-    order = sorted(range(len(values)), key=values.__getitem__)
-    ranks = [0.0] * len(values)
-    start = 0
-    while start < len(order):
-        end = start
-        while end + 1 < len(order) and values[order[end + 1]] == values[order[start]]:
-            end += 1
-        for i in order[start : end + 1]:
-            ranks[i] = (start + end + 2) / 2
-        start = end + 1
-    return ranks
+    average = {}
+    below = 0
+    for value, count in sorted(Counter(values).items()):
+        average[value] = below + (count + 1) / 2
+        below += count
+    return list(map(average.__getitem__, values))
 
 
 def spearman(
@@ -495,14 +725,19 @@ def spearman(
 
     Ranks are exact; the correlation is worked in floating point and given to 12
     places: it is a reading of the panel, never a decision."""
-    ra, rb = _ranks(a), _ranks(b)
+    return _rho(_ranks(a), _ranks(b))
+
+
+def _rho(ra: list[float], rb: list[float]) -> Decimal | None:
+    """Pearson's correlation of two lists of average ranks: Spearman's rho. Average
+    ranks of n values always add up to n (n + 1) / 2, so both means are (n + 1) / 2."""
     n = len(ra)
-    ma, mb = sum(ra) / n, sum(rb) / n
-    cov = sum((x - ma) * (y - mb) for x, y in zip(ra, rb, strict=True))
-    va = sum((x - ma) ** 2 for x in ra)
-    vb = sum((y - mb) ** 2 for y in rb)
-    if not va or not vb:
+    if ra.count(ra[0]) == n or rb.count(rb[0]) == n:  # a constant list has no order
         return None
+    square_of_mean = n * ((n + 1) / 2) ** 2
+    cov = sum(map(mul, ra, rb)) - square_of_mean
+    va = sum(map(mul, ra, ra)) - square_of_mean
+    vb = sum(map(mul, rb, rb)) - square_of_mean
     return Decimal(repr(round(cov / (va * vb) ** 0.5, 12)))
 
 
@@ -513,22 +748,32 @@ class Agreement:
     reading: str
 
 
-def agreement(scores: Mapping[int, Mapping[int, Fraction]]) -> Agreement:
+def agreement(scores: Scores) -> Agreement:
     """The panel's agreement: the mean Spearman correlation over judge pairs (see the
     module docstring), with a plain-English reading."""
-    # Ranked as floats: equal scores stay equal, and it is much faster than fractions.
-    by_judge: dict[int, dict[int, float]] = {}
-    for pitch, per_pitch in scores.items():
-        for judge, score in per_pitch.items():
-            by_judge.setdefault(judge, {})[pitch] = float(score)
+    # Ranked on the whole-number points: exact, and much faster than fractions.
+    by_judge: dict[int, dict[int, int]] = {}
+    for pitch, per_pitch in ScoreTable.of(scores).points.items():
+        for judge, value in per_pitch.items():
+            by_judge.setdefault(judge, {})[pitch] = value
+    # A pair sharing all of a judge's pitches uses that judge's ranks, worked out once
+    # (every pair, on a full panel); else the shared pitches' scores are ranked afresh.
+    whole: dict[int, list[float]] = {}
+
+    def ranks(judge: int, shared: list[int]) -> list[float]:
+        mine = by_judge[judge]
+        if len(shared) < len(mine):
+            return _ranks(list(map(mine.__getitem__, shared)))
+        if judge not in whole:
+            whole[judge] = _ranks(list(map(mine.__getitem__, shared)))
+        return whole[judge]
+
     rhos = []
     for a, b in combinations(sorted(by_judge), 2):
-        shared = [p for p in by_judge[a] if p in by_judge[b]]
+        shared = sorted(by_judge[a].keys() & by_judge[b].keys())  # one order for both
         if len(shared) < AGREEMENT_MIN_SHARED:
             continue
-        rho = spearman(
-            [by_judge[a][p] for p in shared], [by_judge[b][p] for p in shared]
-        )
+        rho = _rho(ranks(a, shared), ranks(b, shared))
         if rho is not None:
             rhos.append(rho)
     if not rhos:

@@ -138,8 +138,16 @@ def to_display(value: Fraction | None) -> Decimal | None:
     """Round an exact value half-up to 2 decimal places for display."""
     if value is None:
         return None
-    exact = Decimal(value.numerator) / Decimal(value.denominator)
-    return exact.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+    return _hundredths(value.numerator, value.denominator)
+
+
+def _hundredths(numerator: int, denominator: int) -> Decimal:
+    """numerator / denominator (denominator > 0) rounded half-up, away from zero, to 2
+    places, in whole numbers: to_display without making a Fraction."""
+    hundredths, rest = divmod(abs(numerator) * 100, denominator)
+    if 2 * rest >= denominator:
+        hundredths += 1
+    return Decimal(-hundredths if numerator < 0 else hundredths).scaleb(-2)
 
 
 def validate_marks(marks: Mapping[int, int], rubric: Rubric) -> None:
@@ -163,6 +171,17 @@ def validate_marks(marks: Mapping[int, int], rubric: Rubric) -> None:
             )
     if sum(c.weight for c in rubric.criteria) <= 0:
         raise ScoringError("The rubric's weights must be positive")
+
+
+def is_valid(marks: Mapping[int, int], expected: set[int], low: int, high: int) -> bool:
+    """Rule 1 as validate_marks checks it, for many cards: ``expected`` is the rubric's
+    criterion ids, ``low`` and ``high`` its scale (and its weights are positive)."""
+    if marks.keys() != expected:
+        return False
+    values = marks.values()
+    return not values or (
+        set(map(type, values)) == {int} and low <= min(values) and max(values) <= high
+    )
 
 
 def is_complete(marks: Mapping[int, int], rubric: Rubric) -> bool:
@@ -210,6 +229,13 @@ def score_pitch(
         and c.judge_id not in conflicted
         and is_complete(c.marks, rubric)
     ]
+    return _score_counted(pitch_id, counted, rubric, conflicted)
+
+
+def _score_counted(
+    pitch_id: int, counted: list[Card], rubric: Rubric, conflicted: tuple[int, ...]
+) -> PitchResult:
+    """Rules 2-4 over the pitch's counted cards (complete, valid, not conflicted)."""
     counted.sort(key=lambda c: c.judge_id)
     if not counted:
         return PitchResult(
@@ -222,7 +248,6 @@ def score_pitch(
         sum(c.weight * card.marks[c.id] for c in rubric.criteria) for card in counted
     ]
     n = len(points)
-    scores = [Fraction(p, total_weight) for p in points]
     mean = Fraction(sum(points), total_weight * n)
     ordered = sorted(points)
     middle = (
@@ -230,31 +255,28 @@ def score_pitch(
         if n % 2
         else Fraction(ordered[n // 2 - 1] + ordered[n // 2], 2 * total_weight)
     )
-    per_criterion = tuple(
-        CriterionMean(
-            crit.id,
-            crit.code,
-            to_display(
-                m := Fraction(sum(c.marks[crit.id] for c in counted), len(counted))
-            ),
-            m,
-            min(c.marks[crit.id] for c in counted),
-            max(c.marks[crit.id] for c in counted),
+    per_criterion = []
+    for crit in rubric.criteria:
+        given = [c.marks[crit.id] for c in counted]
+        exact = Fraction(sum(given), n)
+        per_criterion.append(
+            CriterionMean(
+                crit.id, crit.code, to_display(exact), exact, min(given), max(given)
+            )
         )
-        for crit in rubric.criteria
-    )
     return PitchResult(
         pitch_id=pitch_id,
-        judges_counted=len(scores),
+        judges_counted=n,
         conflicted_judges=conflicted,
         mean=to_display(mean),
         median=to_display(middle),
-        lowest=to_display(Fraction(ordered[0], total_weight)),
-        highest=to_display(Fraction(ordered[-1], total_weight)),
+        lowest=_hundredths(ordered[0], total_weight),
+        highest=_hundredths(ordered[-1], total_weight),
         stdev=_stdev(points, total_weight),
-        criterion_means=per_criterion,
+        criterion_means=tuple(per_criterion),
         judge_scores=tuple(
-            (c.judge_id, to_display(s)) for c, s in zip(counted, scores, strict=True)
+            (c.judge_id, _hundredths(p, total_weight))
+            for c, p in zip(counted, points, strict=True)
         ),
         mean_exact=mean,
     )
@@ -318,15 +340,27 @@ def compute_results(
     conflicts: Iterable[tuple[int, int]] = (),
 ) -> list[RankedPitch]:
     """Score and rank every pitch. ``conflicts`` holds (pitch_id, judge_id) pairs."""
-    cards = list(cards)
     conflicted: dict[int, set[int]] = {}
     for pitch_id, judge_id in conflicts:
         conflicted.setdefault(pitch_id, set()).add(judge_id)
+    expected = {c.id for c in rubric.criteria}
+    low, high = rubric.scale_min, rubric.scale_max
+    valid = sum(c.weight for c in rubric.criteria) > 0
     by_pitch: dict[int, list[Card]] = {}
     for card in cards:
-        by_pitch.setdefault(card.pitch_id, []).append(card)
+        if (
+            valid
+            and card.judge_id not in conflicted.get(card.pitch_id, ())
+            and is_valid(card.marks, expected, low, high)
+        ):
+            by_pitch.setdefault(card.pitch_id, []).append(card)
     results = [
-        score_pitch(pid, by_pitch.get(pid, []), rubric, conflicted.get(pid, ()))
+        _score_counted(
+            pid,
+            by_pitch.get(pid, []),
+            rubric,
+            tuple(sorted(conflicted.get(pid, ()))),
+        )
         for pid in pitch_ids
     ]
     return rank(results, rubric)

@@ -4,7 +4,7 @@ from dataclasses import dataclass, fields
 
 from flask import abort
 from sqlalchemy import bindparam, exists, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from auth import audit
 from auth.models import User
@@ -430,17 +430,21 @@ def get_pitch_or_404(event: Event, pitch_id: int) -> Pitch:
     return pitch
 
 
-def list_submitted_pitches(event: Event, *, practice: bool = False) -> list[Pitch]:
-    """Return the event's submitted pitches in running order (then by team reference).
+def list_submitted_pitches(
+    event: Event, *, practice: bool = False, members: bool = True
+) -> list[Pitch]:
+    """Return the event's submitted pitches in running order (then by team reference),
+    each with its team, and the team's members unless ``members`` is false.
 
     Practice (calibration) pitches never count, so they are left out unless
     ``practice`` is true; then they come first, as judges score them before the rest.
     """
+    team = contains_eager(Pitch.team)  # from the join the order needs
     query = (
         select(Pitch)
         .join(Team, Team.id == Pitch.team_id)
         .where(Pitch.event_id == event.id, Pitch.status == PitchStatus.SUBMITTED)
-        .options(selectinload(Pitch.team).selectinload(Team.members))
+        .options(team.selectinload(Team.members) if members else team)
     )
     if not practice:
         query = query.where(Pitch.is_practice.is_(False))

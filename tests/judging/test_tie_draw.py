@@ -125,6 +125,16 @@ def test_declared_draw_orders_the_tie_at_the_funding_line(app, tied):
     # Only the method statement names the rule: no row is left for the chair.
     assert page.count("Tied: the chair decides") == 1
     assert "placed 1 of 3 by the declared draw" in page
+    # The declared method's column (the first) of "Other methods" agrees with it.
+    methods_table = page[
+        page.index('id="methods"') : page.index("Is the result robust?")
+    ]
+    declared_column = re.findall(
+        r'scope="row">(T0\d)[^<]*</th>\s*<td[^>]*>[^<]*'
+        r'<span class="nhsuk-body-s">\(rank (\d)(, tied)?\)',
+        methods_table,
+    )
+    assert declared_column == [(ref, str(rank), "") for ref, rank, _ in ranking]
 
 
 def test_without_a_declared_draw_the_chair_decides(app, tied):
