@@ -33,6 +33,7 @@ from judging import (
     moderation,
     pdf,
     prizes,
+    results_cache,
     saving,
     score_exports,
     services,
@@ -304,10 +305,24 @@ def conflict(slug: str, pitch_id: int):
 def results(slug: str):
     """Show the ranked results, with the method and tie-break, to the event's organisers."""
     event = event_services.get_event_or_404(slug)
+    return render_template(
+        "judging/results.html",
+        event=event,
+        body=results_cache.results_body(event, lambda: _results_body(event)),
+        progress=services.progress_by_judge(event),
+        form=ActionForm(),
+        can_publish=event.phase == EventPhase.MODERATION
+        and event.moderation_locked_at is not None
+        and event.signed_off_at is not None,
+    )
+
+
+def _results_body(event) -> str:
+    """Render the part of the results page that depends on the event's data only."""
     results = services.compute_results(event)
     vote_tally = votes.tally(event)
     return render_template(
-        "judging/results.html",
+        "judging/_results_body.html",
         event=event,
         results=results,
         analysis=analysis.analyse(results),
@@ -315,12 +330,7 @@ def results(slug: str):
         blended=votes.blended_ranking(results, vote_tally),
         categories=categories.by_category(results),
         awarded=prizes.awarded(event),
-        progress=services.progress_by_judge(event),
         conditions=services.conditions_by_pitch(event),
-        form=ActionForm(),
-        can_publish=event.phase == EventPhase.MODERATION
-        and event.moderation_locked_at is not None
-        and event.signed_off_at is not None,
     )
 
 
