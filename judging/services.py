@@ -410,7 +410,7 @@ def publish_results(user: User, event: Event) -> None:
 
 def progress_by_judge(event: Event) -> list[tuple[PanelMember, int, int]]:
     """Return (judge, scored, to score) for each judge, leaving out their conflicts."""
-    pitch_ids = {p.id for p in pitch_services.list_submitted_pitches(event)}
+    pitch_ids = pitch_services.submitted_pitch_ids(event)
     conflicts = excluded_pairs(event)
     scored = {
         (pitch_id, judge_id)
@@ -437,7 +437,7 @@ def progress_by_judge(event: Event) -> list[tuple[PanelMember, int, int]]:
 def conditions_by_pitch(event: Event) -> dict[int, list[str]]:
     """Return {pitch id: conditions} from the counted "fund with conditions" scorecards,
     without the judges' names, for the organisers' results page."""
-    pitch_ids = {p.id for p in pitch_services.list_submitted_pitches(event)}
+    pitch_ids = pitch_services.submitted_pitch_ids(event)
     conflicts = excluded_pairs(event)
     out: dict[int, list[str]] = {}
     for pitch_id, judge_id, text in db.session.execute(

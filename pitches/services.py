@@ -430,6 +430,20 @@ def get_pitch_or_404(event: Event, pitch_id: int) -> Pitch:
     return pitch
 
 
+def submitted_pitch_ids(event: Event) -> set[int]:
+    """The ids of the event's submitted pitches that count (no practice pitch): one
+    column, for what needs no pitch objects."""
+    return set(
+        db.session.scalars(
+            select(Pitch.id).where(
+                Pitch.event_id == event.id,
+                Pitch.status == PitchStatus.SUBMITTED,
+                Pitch.is_practice.is_(False),
+            )
+        )
+    )
+
+
 def list_submitted_pitches(
     event: Event, *, practice: bool = False, members: bool = True
 ) -> list[Pitch]:
