@@ -172,6 +172,9 @@ class ScoreTable:
     compare, and a trimmed mean that falls back to the plain mean stays on the same
     scale. Z-scores are 28-digit decimals; their key is the pitch's mean z, which orders
     pitches as the mapped score does (it is ``event sd * mean z + event mean``).
+
+    A table belongs to the cards it was made from: the keys and rankings it works out
+    with every judge are remembered, so pass it only with those cards.
     """
 
     def __init__(
