@@ -121,26 +121,6 @@ def counted_scores(
     }
 
 
-def _common(values: Sequence[Fraction]) -> tuple[list[int], int]:
-    """The values as whole numbers over one common denominator: (numerators, d).
-
-    Adding Fractions one by one reduces every partial sum (a gcd each time); weighted
-    scores share a handful of denominators, so summing whole numerators is exact and
-    many times faster."""
-    d = lcm(*(v.denominator for v in values))
-    return [v.numerator * (d // v.denominator) for v in values], d
-
-
-def _mean(values: Sequence[Fraction]) -> Fraction:
-    numerators, d = _common(values)
-    return Fraction(sum(numerators), d * len(values))
-
-
-def _sd(values: Sequence[Fraction]) -> Decimal:
-    """Population standard deviation, to 28 significant digits."""
-    return _sd_of(*_common(values))
-
-
 def _sd_of(numerators: Sequence[int], d: int) -> Decimal:
     """The population standard deviation of numerators / d, to 28 significant digits:
     exactly (n * sum(a^2) - (sum a)^2) / (n d)^2 under the root, all whole numbers."""

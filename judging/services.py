@@ -242,6 +242,8 @@ class Results:
     rubric: scoring.Rubric | None = None
     cards: tuple[scoring.Card, ...] = ()
     excluded: frozenset[tuple[int, int]] = frozenset()
+    # The counted scores as whole numbers, made once for every method and check.
+    table: methods.ScoreTable | None = None
     # The declared method's score per pitch, when it is not the mean (shown in a column).
     declared_scores: dict[int, Decimal | None] = field(default_factory=dict)
     # The draw among pitches tied at the funding line, when one was made (rule 8).
@@ -303,10 +305,11 @@ def compute_results(event: Event) -> Results:
     pairs = noted | {(d.pitch_id, d.judge_id) for d in decided}
     rubric = rubric_for(event)
     ranked = scoring.compute_results(list(by_id), cards, rubric, pairs)
+    table = methods.ScoreTable.counted(cards, rubric, pairs)
     declared_scores: dict[int, Decimal | None] = {}
     if event.results_method != methods.Method.MEAN:
         ranked, declared_scores = _rank_by_declared(
-            ranked, list(by_id), cards, rubric, pairs, event.results_method
+            ranked, list(by_id), cards, rubric, table, event.results_method
         )
     ranked, draw = scoring.draw_at_funding_line(
         ranked,
@@ -356,6 +359,7 @@ def compute_results(event: Event) -> Results:
         rubric=rubric,
         cards=tuple(cards),
         excluded=frozenset(pairs),
+        table=table,
         declared_scores=declared_scores,
         draw=draw,
     )
@@ -366,14 +370,14 @@ def _rank_by_declared(
     pitch_ids: list[int],
     cards: list[scoring.Card],
     rubric: scoring.Rubric,
-    pairs: set[tuple[int, int]],
+    table: methods.ScoreTable,
     method: methods.Method,
 ) -> tuple[list[scoring.RankedPitch], dict[int, Decimal | None]]:
     """Re-rank by the event's declared method (judging.methods); each row keeps its
     mean, median and criterion means for the table. Ties still equal after the
     tie-break chain share a rank, for the chair to decide."""
     results = {r.result.pitch_id: r.result for r in ranked}
-    rows = methods.rank_by(pitch_ids, cards, rubric, method, pairs)
+    rows = methods.rank_by(pitch_ids, cards, rubric, method, scores=table)
     reranked = [
         scoring.RankedPitch(
             row.rank,

@@ -338,7 +338,9 @@ def _panel_scores(results) -> dict[int, Fraction]:
     ranked = [row.pitch.id for row in results.rows if row.rank is not None]
     if results.rubric is None:
         return {}
-    scores = methods.counted_scores(results.cards, results.rubric, results.excluded)
+    scores = results.table or methods.ScoreTable.counted(
+        results.cards, results.rubric, results.excluded
+    )
     declared = methods.method_scores(ranked, scores, results.event.results_method)
     mean = methods.method_scores(ranked, scores, methods.Method.MEAN)
     return {
