@@ -106,11 +106,14 @@ def _letters(n: int) -> list[str]:
 def flags_for(results: services.Results) -> list[scoring.Flag]:
     """The moderation flags (domain 4.4 rule 5) of computed results."""
     asks = {row.pitch.id: row.pitch.funding_requested or 0 for row in results.rows}
+    method = results.event.results_method
     return scoring.moderation_flags(
         [row.ranked for row in results.rows],
         results.rubric or services.rubric_for(results.event),
         asks,
         results.event.pot_pounds,
+        scores=results.declared_exact or None,
+        basis="" if not results.declared_exact else method.short.lower(),
     )
 
 
@@ -218,12 +221,11 @@ def remind_judge(
         raise event_services.EventError(
             "Judges can only be reminded while scoring is open"
         )
-    progress = {
-        m.id: (m, done, total) for m, done, total in services.progress_by_judge(event)
-    }
+    progress = {p.judge.id: p for p in services.progress_by_judge(event)}
     if member_id not in progress:
         abort(404)
-    member, done, total = progress[member_id]
+    _, done, total = progress[member_id]
+    member = db.session.get(PanelMember, member_id)
     if done >= total:
         raise services.JudgingError(
             f"{member.user.display_name} has already scored every pitch"

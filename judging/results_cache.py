@@ -1,10 +1,12 @@
-"""The results page's heavy part, rendered once per change to the event's data.
+"""The results page's heavy parts, worked out once per change to the event's data.
 
 Ranking 200 pitches with every method, check and report takes a tenth of a second and
-renders 300 kB of HTML; organisers reload the page all through moderation and funding,
-and it would be that slow every time. The part of the page that is a function of the
-data alone (judging/_results_body.html: no forms, no per-request values) is kept per
-event, in each worker process, with a *fingerprint* of everything it was drawn from:
+renders 300 kB of HTML, and counting every judge's progress takes milliseconds more;
+organisers reload the page all through judging, moderation and funding, and it would be
+that slow every time. The parts of the page that are a function of the data alone (the
+body, judging/_results_body.html, with no forms or per-request values; the progress
+figures, as plain values) are kept per event, in each worker process, with a
+*fingerprint* of everything they were drawn from:
 
 - the newest audit entry anywhere. Every change that moves a result is audited (R-36:
   scores, conflicts, assignment, phase, method, moderation, funding, prizes, votes
@@ -14,8 +16,8 @@ event, in each worker process, with a *fingerprint* of everything it was drawn f
   when it was created, so a database rebuilt under a running server (the demo's reset)
   never meets an old entry.
 
-The fingerprint is read before the data, so a stored page can only be newer than its
-fingerprint, never older: at worst it is drawn again on the next view. The pages are
+The fingerprint is read before the data, so a stored part can only be newer than its
+fingerprint, never older: at worst it is drawn again on the next view. The parts are
 kept per application (one per worker process; each test's app has its own): nothing is
 shared between processes or servers, and each draws its own copy on first view.
 """
@@ -23,9 +25,9 @@ shared between processes or servers, and each draws its own copy on first view.
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Any
 
 from flask import current_app
-from markupsafe import Markup
 from sqlalchemy import func, select
 
 from auth.models import AuditEntry
@@ -38,7 +40,8 @@ MAX_EVENTS = 32  # entries per worker; the least recently viewed goes first
 
 class _Pages:
     def __init__(self):
-        self.entries: OrderedDict[int, tuple[tuple, Markup]] = OrderedDict()
+        # event id: (fingerprint, {part name: value})
+        self.entries: OrderedDict[int, tuple[tuple, dict[str, Any]]] = OrderedDict()
         self.lock = threading.Lock()
 
 
@@ -74,20 +77,23 @@ def fingerprint(event: Event) -> tuple:
     )
 
 
-def results_body(event: Event, render: Callable[[], str]) -> Markup:
-    """The event's results body: the stored one if nothing changed, else ``render()``'s,
-    which is then stored."""
+def cached(event: Event, **makers: Callable[[], Any]) -> dict[str, Any]:
+    """Return {name: value} for each named part of the event's results: the stored
+    value if nothing changed since it was made, else ``maker()``'s, which is stored.
+
+    A value must not be personal (no CSRF token, nothing of the viewer's) and must not
+    hold database objects: it outlives the request and is shown to every organiser.
+    """
     key = fingerprint(event)
     pages = _pages()
     with pages.lock:
         stored = pages.entries.get(event.id)
-        if stored is not None and stored[0] == key:
-            pages.entries.move_to_end(event.id)
-            return stored[1]
-    body = Markup(render())  # noqa: S704 - an autoescaped template's output
+        values = dict(stored[1]) if stored is not None and stored[0] == key else {}
+    made = {name: make() for name, make in makers.items() if name not in values}
+    values |= made
     with pages.lock:
-        pages.entries[event.id] = (key, body)
+        pages.entries[event.id] = (key, values)
         pages.entries.move_to_end(event.id)
         while len(pages.entries) > MAX_EVENTS:
             pages.entries.popitem(last=False)
-    return body
+    return {name: values[name] for name in makers}

@@ -17,6 +17,7 @@ from flask import (
 )
 from flask_login import current_user, fresh_login_required
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import NotFound
 
@@ -308,8 +309,11 @@ def results(slug: str):
     return render_template(
         "judging/results.html",
         event=event,
-        body=results_cache.results_body(event, lambda: _results_body(event)),
-        progress=services.progress_by_judge(event),
+        **results_cache.cached(
+            event,
+            body=lambda: _results_body(event),
+            progress=lambda: services.progress_by_judge(event),
+        ),
         form=ActionForm(),
         can_publish=event.phase == EventPhase.MODERATION
         and event.moderation_locked_at is not None
@@ -317,11 +321,11 @@ def results(slug: str):
     )
 
 
-def _results_body(event) -> str:
+def _results_body(event) -> Markup:
     """Render the part of the results page that depends on the event's data only."""
     results = services.compute_results(event)
     vote_tally = votes.tally(event)
-    return render_template(
+    html = render_template(
         "judging/_results_body.html",
         event=event,
         results=results,
@@ -332,6 +336,7 @@ def _results_body(event) -> str:
         awarded=prizes.awarded(event),
         conditions=services.conditions_by_pitch(event),
     )
+    return Markup(html)  # noqa: S704 - an autoescaped template's output
 
 
 @bp.route("/results.pdf")

@@ -410,10 +410,25 @@ def moderation_flags(
     rubric: Rubric,
     asks: Mapping[int, int] | None = None,
     pot: int = 0,
+    scores: Mapping[int, Fraction | None] | None = None,
+    basis: str = "",
 ) -> list[Flag]:
-    """Return the discussion prompts of rule 7, in ranking order."""
+    """Return the discussion prompts of rule 7, in ranking order.
+
+    The top two and the funding line are measured in the score the pitches were ranked
+    by: the mean (rule 4), or, when another method was declared (judging.methods), its
+    exact ``scores`` by pitch id, named by ``basis`` (for example "median") in the
+    message. A pitch with no score by that method (a trimmed mean with too few judges)
+    was ranked by its mean, and is measured by it.
+    """
     flags: list[Flag] = []
     scored = [r for r in ranked if r.rank is not None]
+
+    def score(result: PitchResult) -> Fraction:
+        declared = scores.get(result.pitch_id) if scores else None
+        return result.mean_exact if declared is None else declared
+
+    by = f" by {basis}" if basis else ""
     names = {c.id: f"{c.code} {c.name}" for c in rubric.criteria}
     for row in scored:
         result = row.result
@@ -437,27 +452,27 @@ def moderation_flags(
             )
     if len(scored) >= 2:
         first, second = scored[0].result, scored[1].result
-        if first.mean_exact - second.mean_exact <= CLOSE_MARGIN:
-            gap = to_display(first.mean_exact - second.mean_exact)
+        if score(first) - score(second) <= CLOSE_MARGIN:
+            gap = to_display(score(first) - score(second))
             for r in (first, second):
                 flags.append(
                     Flag(
                         r.pitch_id,
                         "top_two",
-                        f"The top two are {gap} apart (within 0.10)",
+                        f"The top two are {gap} apart{by} (within 0.10)",
                     )
                 )
     line = funding_line(ranked, asks or {}, pot)
     if line is not None and line + 1 < len(scored):
         last, first_out = scored[line].result, scored[line + 1].result
-        if last.mean_exact - first_out.mean_exact <= CLOSE_MARGIN:
-            gap = to_display(last.mean_exact - first_out.mean_exact)
+        if score(last) - score(first_out) <= CLOSE_MARGIN:
+            gap = to_display(score(last) - score(first_out))
             for r, side in ((last, "last funded"), (first_out, "first unfunded")):
                 flags.append(
                     Flag(
                         r.pitch_id,
                         "funding_line",
-                        f"The {side} pitch: the funding line is {gap} wide "
+                        f"The {side} pitch: the funding line is {gap} wide{by} "
                         "(within 0.10)",
                     )
                 )

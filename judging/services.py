@@ -1,10 +1,13 @@
 """Business rules for judging: the judge's queue, scorecards, conflicts and results."""
 
 import gc
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
+from typing import NamedTuple
 
 from flask import abort
 from sqlalchemy import select
@@ -246,6 +249,8 @@ class Results:
     table: methods.ScoreTable | None = None
     # The declared method's score per pitch, when it is not the mean (shown in a column).
     declared_scores: dict[int, Decimal | None] = field(default_factory=dict)
+    # ... and exactly, for the moderation flags (None: the pitch has no such score).
+    declared_exact: dict[int, Fraction | None] = field(default_factory=dict)
     # The draw among pitches tied at the funding line, when one was made (rule 8).
     draw: scoring.Draw | None = None
 
@@ -306,9 +311,9 @@ def compute_results(event: Event) -> Results:
     rubric = rubric_for(event)
     ranked = scoring.compute_results(list(by_id), cards, rubric, pairs)
     table = methods.ScoreTable.counted(cards, rubric, pairs)
-    declared_scores: dict[int, Decimal | None] = {}
+    declared_exact: dict[int, Fraction | None] = {}
     if event.results_method != methods.Method.MEAN:
-        ranked, declared_scores = _rank_by_declared(
+        ranked, declared_exact = _rank_by_declared(
             ranked, list(by_id), cards, rubric, table, event.results_method
         )
     ranked, draw = scoring.draw_at_funding_line(
@@ -360,7 +365,11 @@ def compute_results(event: Event) -> Results:
         cards=tuple(cards),
         excluded=frozenset(pairs),
         table=table,
-        declared_scores=declared_scores,
+        declared_scores={
+            p: None if v is None else scoring.to_display(v)
+            for p, v in declared_exact.items()
+        },
+        declared_exact=declared_exact,
         draw=draw,
     )
 
@@ -372,10 +381,11 @@ def _rank_by_declared(
     rubric: scoring.Rubric,
     table: methods.ScoreTable,
     method: methods.Method,
-) -> tuple[list[scoring.RankedPitch], dict[int, Decimal | None]]:
+) -> tuple[list[scoring.RankedPitch], dict[int, Fraction | None]]:
     """Re-rank by the event's declared method (judging.methods); each row keeps its
     mean, median and criterion means for the table. Ties still equal after the
-    tie-break chain share a rank, for the chair to decide."""
+    tie-break chain share a rank, for the chair to decide. Also returns each pitch's
+    exact score by the method (z-scores: their 28-digit value, as a fraction)."""
     results = {r.result.pitch_id: r.result for r in ranked}
     rows = methods.rank_by(pitch_ids, cards, rubric, method, scores=table)
     reranked = [
@@ -389,7 +399,10 @@ def _rank_by_declared(
         )
         for row in rows
     ]
-    return reranked, {row.pitch_id: row.score.shown for row in rows}
+    return reranked, {
+        row.pitch_id: None if row.score.exact is None else Fraction(row.score.exact)
+        for row in rows
+    }
 
 
 def publish_results(user: User, event: Event) -> None:
@@ -412,29 +425,57 @@ def publish_results(user: User, event: Event) -> None:
     audit.record("results.published", actor=user, event_id=event.id, target=event)
 
 
-def progress_by_judge(event: Event) -> list[tuple[PanelMember, int, int]]:
-    """Return (judge, scored, to score) for each judge, leaving out their conflicts."""
+@dataclass(frozen=True)
+class PanelJudge:
+    """A judge on the panel, as the progress table names them: plain values, so the
+    results page can keep the table between views (judging.results_cache)."""
+
+    id: int  # the PanelMember's id
+    user_id: int
+    name: str
+    is_chair: bool
+
+
+class JudgeProgress(NamedTuple):
+    judge: PanelJudge
+    scored: int
+    total: int  # the pitches they are to score: assigned, submitted, not conflicted
+
+
+def progress_by_judge(event: Event) -> list[JudgeProgress]:
+    """Return each judge's progress, the chair first, leaving out their conflicts."""
     pitch_ids = pitch_services.submitted_pitch_ids(event)
-    conflicts = excluded_pairs(event)
-    scored = {
-        (pitch_id, judge_id)
-        for pitch_id, judge_id in db.session.execute(
+    # Each judge's pitches as sets, so the counting below is set arithmetic.
+    excluded = _by_judge(excluded_pairs(event))
+    scored = _by_judge(
+        db.session.execute(
             select(Scorecard.pitch_id, Scorecard.judge_id)
             .join(Pitch, Pitch.id == Scorecard.pitch_id)
             .where(Pitch.event_id == event.id)
         )
-    }
+    )
     assigned = assignment_service.assigned_pairs(event)  # None: panel mode
+    assigned_to = None if assigned is None else _by_judge(assigned)
+    none: frozenset[int] = frozenset()
     out = []
     for member in event_services.list_panel(event):
-        mine = {
-            p
-            for p in pitch_ids
-            if (p, member.user_id) not in conflicts
-            and (assigned is None or (p, member.user_id) in assigned)
-        }
-        done = sum(1 for p in mine if (p, member.user_id) in scored)
-        out.append((member, done, len(mine)))
+        judge_id = member.user_id
+        mine = pitch_ids if assigned_to is None else assigned_to.get(judge_id, none)
+        mine = (mine & pitch_ids) - excluded.get(judge_id, none)
+        judge = PanelJudge(
+            member.id, judge_id, member.user.display_name, member.is_chair
+        )
+        out.append(
+            JudgeProgress(judge, len(mine & scored.get(judge_id, none)), len(mine))
+        )
+    return out
+
+
+def _by_judge(pairs: Iterable[tuple[int, int]]) -> dict[int, set[int]]:
+    """Group (pitch id, judge id) pairs into {judge id: pitch ids}."""
+    out: dict[int, set[int]] = defaultdict(set)
+    for pitch_id, judge_id in pairs:
+        out[judge_id].add(pitch_id)
     return out
 
 

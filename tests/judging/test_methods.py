@@ -237,7 +237,9 @@ def _random_event(rng):
     for p in pitch_ids:
         for j in judges:
             if rng.random() < 0.75:
-                marks = {c.id: rng.randint(1, rubric.scale_max) for c in rubric.criteria}
+                marks = {
+                    c.id: rng.randint(1, rubric.scale_max) for c in rubric.criteria
+                }
                 if rng.random() < 0.05:
                     marks.pop(rubric.criteria[0].id)  # incomplete: never counted
                 cards.append(Card(p, j, marks))

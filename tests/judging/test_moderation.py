@@ -13,6 +13,7 @@ from demo import data as demo_data
 from demo.services import load_demo
 from events import services as event_services
 from events.models import Event, EventOrganiser, EventPhase, PanelMember
+from events.rubrics import AggregationMethod as Method
 from events.templating import london
 from extensions import db, utcnow
 from judging import moderation, services
@@ -22,6 +23,7 @@ from tests.factories import (
     PASSWORD,
     make_event,
     make_judge,
+    make_scorecard,
     make_team,
     make_user,
     sign_in,
@@ -729,3 +731,33 @@ def test_audit_log_has_no_edit_or_delete_route(app):
     for rule in app.url_map.iter_rules():
         if "audit" in rule.rule:
             assert rule.methods <= {"GET", "HEAD", "OPTIONS"}, rule.rule
+
+
+@pytest.mark.parametrize(
+    ("method", "close"),
+    [(Method.MEAN, []), (Method.MEDIAN, ["Alpha", "Beta"])],
+)
+def test_console_measures_close_calls_by_the_declared_method(app, method, close):
+    # Alpha: judges give 4, 4 and 1 on every criterion (mean 3.00, median 4.00);
+    # Beta: 4, 4 and 4. By the mean they are 1.00 apart, by the median level.
+    with app.app_context():
+        organiser = make_user("org@example.org", "Olive Organiser", is_organiser=True)
+        event = make_event(organiser, slug="declared", pot=0, cap=0)
+        event_services.declare_results_method(organiser, event, method)
+        event.phase = P.MODERATION
+        judges = [make_judge(event) for _ in range(3)]
+        for name, values in (("Alpha", (4, 4, 1)), ("Beta", (4, 4, 4))):
+            pitch = make_team(event, name=name, submitted=True).pitch
+            for judge, value in zip(judges, values, strict=True):
+                make_scorecard(pitch, judge, [value] * 7)
+        db.session.commit()
+
+        console = moderation.moderation_console(_event("declared"))
+
+    flagged = {
+        p.row.team.name: [f.message for f in p.flags if f.kind == "top_two"]
+        for p in console.pitches
+    }
+    assert sorted(name for name, top in flagged.items() if top) == close
+    if close:
+        assert flagged["Beta"] == ["The top two are 0.00 apart by median (within 0.10)"]

@@ -77,6 +77,25 @@ def test_a_saved_score_draws_the_results_again(app, scored, computed):
         rows = {r.team.name: r for r in services.compute_results(event).rows}
     assert rows["Falls Fixers"].result.judges_counted == 2
     assert "1.95" in after  # both judges gave pitch 2 the same marks
+    # The judging progress is kept with the results and drawn again with them.
+    assert "scored 1 of 2" in before and before.count("scored 2 of 2") == 1
+    assert "scored 1 of 2" not in after and after.count("scored 2 of 2") == 2
+
+
+def test_the_progress_figures_are_kept_as_plain_values(app, scored):
+    organiser = _client_for(app, scored["organiser"])
+    page = organiser.get("/events/final/results").text
+
+    with app.app_context():
+        ((_, parts),) = app.extensions["results_pages"].entries.values()
+    progress = parts["progress"]
+    # Nothing tied to a database session outlives the request that drew it.
+    assert all(type(j) is services.PanelJudge for j, _, _ in progress)
+    assert sorted((j.name, done, total) for j, done, total in progress) == [
+        (name, done, 2) for name, done in sorted(_judge_names(app, scored))
+    ]
+    for judge, _, _ in progress:
+        assert f"Scoring sheets for {judge.name} (PDF)" in page
 
 
 def test_any_audited_change_draws_the_results_again(app, scored, computed):
@@ -147,7 +166,7 @@ def test_no_csrf_token_is_stored_and_each_organiser_gets_their_own(app, scored):
 
     with app.app_context():
         stored = app.extensions["results_pages"].entries
-        (body,) = [page for _, page in stored.values()]
+        (body,) = [parts["body"] for _, parts in stored.values()]
     assert "csrf_token" not in body and "<form" not in body
     assert TOKEN.findall(first) and TOKEN.findall(second)
     assert set(TOKEN.findall(first)).isdisjoint(TOKEN.findall(second))
@@ -170,3 +189,11 @@ def test_the_store_keeps_the_most_recently_viewed_events(app, monkeypatch):
         kept = app.extensions["results_pages"].entries
         slugs = {db.session.get(Event, event_id).slug for event_id in kept}
     assert slugs == {"two", "three"}
+
+
+def _judge_names(app, final) -> list[tuple[str, int]]:
+    with app.app_context():
+        return [
+            (db.session.get(User, final[f"judge{n}_pk"]).display_name, done)
+            for n, done in ((1, 1), (2, 2))
+        ]

@@ -276,6 +276,54 @@ def test_moderation_flags_thresholds(cards, kinds):
     assert {(f.pitch_id, f.kind) for f in flags} == kinds
 
 
+# Pitch 1: weighted 4, 4, 1 (mean 3.00, median 4.00); pitch 2: 4, 4, 4 (4.00 both).
+DECLARED_CARDS = [
+    Card(1, 1, marks(4, 4)),
+    Card(1, 2, marks(4, 4)),
+    Card(1, 3, marks(1, 1)),
+    Card(2, 1, marks(4, 4)),
+    Card(2, 2, marks(4, 4)),
+    Card(2, 3, marks(4, 4)),
+]
+
+
+def test_close_calls_are_measured_in_the_declared_methods_score():
+    ranked = scoring.compute_results([1, 2], DECLARED_CARDS, SIMPLE)
+    by_median = {1: Fraction(4), 2: Fraction(4)}
+
+    by_mean = scoring.moderation_flags(ranked, SIMPLE)
+    declared = scoring.moderation_flags(
+        ranked, SIMPLE, scores=by_median, basis="median"
+    )
+
+    # By the mean the top two are 1.00 apart; by the median they are level. (Pitch 1's
+    # spread of marks is flagged either way.)
+    close = [(f.pitch_id, f.kind, f.message) for f in declared if f.kind == "top_two"]
+    assert not [f for f in by_mean if f.kind == "top_two"]
+    assert close == [
+        (pitch, "top_two", "The top two are 0.00 apart by median (within 0.10)")
+        for pitch in (2, 1)
+    ]
+    assert {f.kind for f in declared} - {"top_two"} == {f.kind for f in by_mean}
+
+
+def test_the_funding_line_is_measured_in_the_declared_methods_score():
+    ranked = scoring.compute_results([1, 2], DECLARED_CARDS, SIMPLE)
+    asks, pot = {1: 3000, 2: 3000}, 3000  # the pot reaches pitch 2 only
+
+    by_mean = scoring.moderation_flags(ranked, SIMPLE, asks, pot)
+    # A pitch with no score by the method (None) is measured by its mean.
+    declared = scoring.moderation_flags(
+        ranked, SIMPLE, asks, pot, scores={1: None, 2: Fraction(31, 10)}, basis="x"
+    )
+
+    assert not [f for f in by_mean if f.kind == "funding_line"]
+    assert [f.message for f in declared if f.kind == "funding_line"] == [
+        "The last funded pitch: the funding line is 0.10 wide by x (within 0.10)",
+        "The first unfunded pitch: the funding line is 0.10 wide by x (within 0.10)",
+    ]
+
+
 # --- rule 8: the draw at the funding line --------------------------------------------
 # Pitch 1 leads; pitches 2, 3 and 4 tie on every criterion; pitch 5 trails.
 # Tickets for seed "seed42", worked out with sha256sum, not with the code under test:
