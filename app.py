@@ -132,6 +132,7 @@ def register_blueprints(app: Flask) -> None:
     from judging.funding_routes import bp as funding_bp
     from judging.live_routes import bp as live_bp
     from judging.moderation_routes import bp as moderation_bp
+    from judging.pack_routes import bp as packs_bp
     from judging.paper_routes import bp as paper_bp
     from judging.practice_routes import bp as practice_bp
     from judging.prize_routes import bp as prizes_bp
@@ -151,6 +152,7 @@ def register_blueprints(app: Flask) -> None:
         moderation_bp,
         funding_bp,
         feedback_bp,
+        packs_bp,
         practice_bp,
         live_bp,
         paper_bp,

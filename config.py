@@ -59,6 +59,10 @@ class Config:
     PDF_TIMEOUT_SECONDS = 60
     PDF_MEMORY_LIMIT_BYTES = 1024 * 1024 * 1024
     PDF_MAX_HTML_BYTES = 5 * 1024 * 1024
+    # Large packs (judging/packs.py) are laid out in the background, in the same limited
+    # child, with a longer time limit; one whose progress stops this long has failed.
+    PACK_TIMEOUT_SECONDS = 300
+    PACK_STALLED_SECONDS = 120
 
     # Number of reverse proxies in front of the app; 0 for a direct run.
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))

@@ -1,4 +1,11 @@
-"""`flask results pdf SLUG --out FILE`: write the result sheet without the web app."""
+"""`flask results ...`: the results documents without the web app.
+
+- ``pdf SLUG --out FILE``: the A4 result sheet;
+- ``feedback SLUG --out DIR``: each team's feedback sheet, and all of them in one PDF;
+- ``letters SLUG --out DIR``: an award letter per funded team;
+- ``run-pack PACK_ID``: make a pack an organiser asked for on the results page (the app
+  starts it, through judging.pack_runner; see judging/packs.py).
+"""
 
 import sys
 from pathlib import Path
@@ -9,7 +16,7 @@ from sqlalchemy import select
 
 from events.models import Event
 from extensions import db
-from judging import feedback, pdf, services
+from judging import feedback, packs, pdf, services
 
 cli = AppGroup("results", help="Results documents.")
 
@@ -88,3 +95,10 @@ def award_letters(slug: str, out: str) -> None:
             pdf.render_award_letter_pdf(item)
         )
     click.echo(f"Wrote {len(funded)} award letters to {folder}")
+
+
+@cli.command("run-pack")
+@click.argument("pack_id", type=int)
+def run_pack(pack_id: int) -> None:
+    """Make a queued document pack (started by the app when an organiser asks for one)."""
+    packs.run(pack_id)

@@ -55,17 +55,6 @@ def team_pdf(slug: str, team_id: int):
     return pdf.pdf_response(pdf.render_feedback_pdf([found]), name)
 
 
-@bp.route("/results/feedback.pdf")
-@allow(ORGANISER)
-def all_pdf(slug: str):
-    """Download every team's feedback sheet in one PDF, one team per page."""
-    event = event_services.get_event_or_404(slug)
-    return pdf.pdf_response(
-        pdf.render_feedback_pdf(feedback.all_feedback(event)),
-        f"{event.slug}-feedback-all-teams.pdf",
-    )
-
-
 @bp.route("/teams/<int:team_id>/award-letter.pdf")
 @allow(TEAM, ORGANISER)
 def award_letter(slug: str, team_id: int):

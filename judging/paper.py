@@ -146,10 +146,13 @@ def sheets_html(event: Event, packs: list[JudgeSheets]) -> str:
     )
 
 
+def sheets_css() -> str:
+    return pdf.PRINT_CSS.read_text() + "\n" + PAPER_CSS.read_text()
+
+
 def render_sheets_pdf(event: Event, packs: list[JudgeSheets]) -> bytes:
     """Return the scoring sheets as A4 PDF bytes (rendered in the limited child)."""
-    css = pdf.PRINT_CSS.read_text() + "\n" + PAPER_CSS.read_text()
-    return pdf.html_to_pdf(sheets_html(event, packs), css=css)
+    return pdf.html_to_pdf(sheets_html(event, packs), css=sheets_css())
 
 
 def template_csv(event: Event) -> str:

@@ -21,16 +21,6 @@ class ImportForm(FlaskForm):
     )
 
 
-@bp.route("/paper/sheets.pdf")
-@allow(ORGANISER)
-def all_sheets(slug: str):
-    """Download every judge's scoring sheets, one judge after another."""
-    event = event_services.get_event_or_404(slug)
-    packs = paper.all_judge_sheets(event)
-    document = paper.render_sheets_pdf(event, packs)
-    return pdf.pdf_response(document, f"{event.slug}-scoring-sheets.pdf")
-
-
 @bp.route("/paper/judges/<int:member_id>.pdf")
 @allow(ORGANISER)
 def judge_sheets(slug: str, member_id: int):

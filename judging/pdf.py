@@ -8,6 +8,8 @@ nothing but inline data (R-29). Stylesheets are read from static/css and passed 
 import json
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
 
@@ -34,10 +36,23 @@ class PdfError(Exception):
     """The document could not be rendered in time or within its memory limit."""
 
 
-def html_to_pdf(html: str, css: str | None = None) -> bytes:
+# Progress of a layout in the child: (step, pages laid out so far); see pdf_worker.
+Progress = Callable[[str, int], None]
+
+
+def html_to_pdf(
+    html: str,
+    css: str | None = None,
+    *,
+    on_progress: Progress | None = None,
+    timeout: float | None = None,
+) -> bytes:
     """Lay out app-built HTML as a PDF in a limited child process.
 
-    ``css`` is the stylesheet as a string; print.css when not given.
+    ``css`` is the stylesheet as a string; print.css when not given. ``on_progress`` is
+    called, in this thread, with each step the child reports ("preparing", "layout"
+    with the page number, "writing"); ``timeout`` replaces PDF_TIMEOUT_SECONDS (the
+    background packs of judging.packs have a longer one).
 
     :raises PdfError: if the HTML is too large, or rendering fails or runs out of time.
     """
@@ -46,26 +61,87 @@ def html_to_pdf(html: str, css: str | None = None) -> bytes:
         raise PdfError("The document is too large to render")
     css = PRINT_CSS.read_text() if css is None else css
     payload = json.dumps({"html": html, "css": css}).encode("utf-8")
-    try:
-        done = subprocess.run(  # noqa: S603 - fixed argv, no shell
-            [
-                sys.executable,
-                "-m",
-                "judging.pdf_worker",
-                str(cfg["PDF_MEMORY_LIMIT_BYTES"]),
-            ],
-            input=payload,
-            capture_output=True,
-            cwd=ROOT,
-            timeout=cfg["PDF_TIMEOUT_SECONDS"],
-            check=False,
+    argv = [
+        sys.executable,
+        "-m",
+        "judging.pdf_worker",
+        str(cfg["PDF_MEMORY_LIMIT_BYTES"]),
+    ]
+    timeout = cfg["PDF_TIMEOUT_SECONDS"] if timeout is None else timeout
+    if on_progress is None:
+        try:
+            done = subprocess.run(  # noqa: S603 - fixed argv, no shell
+                argv,
+                input=payload,
+                capture_output=True,
+                cwd=ROOT,
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise PdfError("Rendering the document took too long") from None
+        returncode, document, errors = done.returncode, done.stdout, done.stderr
+    else:
+        returncode, document, errors = _run_reporting(
+            [*argv, "--progress"], payload, timeout, on_progress
         )
-    except subprocess.TimeoutExpired:
-        raise PdfError("Rendering the document took too long") from None
-    if done.returncode != 0 or not done.stdout.startswith(b"%PDF"):
-        current_app.logger.error("PDF worker failed: %s", done.stderr.decode()[-2000:])
+    if returncode != 0 or not document.startswith(b"%PDF"):
+        current_app.logger.error("PDF worker failed: %s", errors.decode()[-2000:])
         raise PdfError("The document could not be rendered")
-    return done.stdout
+    return document
+
+
+def _run_reporting(
+    argv: list[str], payload: bytes, timeout: float, on_progress: Progress
+) -> tuple[int, bytes, bytes]:
+    """Run the worker, passing its progress lines on as they come; kill it at the
+    deadline. Returns its exit code, stdout and the rest of its stderr."""
+    timed_out = threading.Event()
+    out: list[bytes] = []
+    errors: list[bytes] = []
+    with subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+        argv,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    ) as child:
+
+        def expire() -> None:
+            timed_out.set()
+            child.kill()
+
+        def feed() -> None:
+            try:
+                child.stdin.write(payload)
+                child.stdin.close()
+            except OSError:  # the child died early: its exit code tells
+                pass
+
+        def drain() -> None:
+            out.append(child.stdout.read())
+
+        timer = threading.Timer(timeout, expire)
+        helpers = [threading.Thread(target=feed), threading.Thread(target=drain)]
+        timer.start()
+        for helper in helpers:
+            helper.start()
+        try:
+            for raw in child.stderr:
+                line = raw.decode(errors="replace").split()
+                if line[:1] == ["progress"] and len(line) in (2, 3):
+                    on_progress(line[1], int(line[2]) if len(line) == 3 else 0)
+                else:
+                    errors.append(raw)
+        finally:
+            timer.cancel()
+            if child.poll() is None:
+                child.kill()
+            for helper in helpers:
+                helper.join(timeout=5)
+    if timed_out.is_set():
+        raise PdfError("Rendering the document took too long")
+    return child.returncode, b"".join(out), b"".join(errors)
 
 
 def pdf_response(document: bytes, name: str) -> Response:
@@ -98,12 +174,13 @@ def feedback_html(items: list[feedback.TeamFeedback]) -> str:
     )
 
 
+def feedback_css() -> str:
+    return _css("Pitchpanel feedback sheet", "For the team and its organisers")
+
+
 def render_feedback_pdf(items: list[feedback.TeamFeedback]) -> bytes:
     """The teams' feedback sheets as one PDF (one team's, or all in one)."""
-    return html_to_pdf(
-        feedback_html(items),
-        _css("Pitchpanel feedback sheet", "For the team and its organisers"),
-    )
+    return html_to_pdf(feedback_html(items), feedback_css())
 
 
 def render_award_letter_pdf(item: feedback.TeamFeedback) -> bytes:

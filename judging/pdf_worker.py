@@ -1,10 +1,13 @@
 """Render one PDF in a child process: HTML and CSS on stdin (JSON), PDF bytes on stdout.
 
-Run as ``python -m judging.pdf_worker``. It imports nothing of the app, fetches nothing
-from outside (R-29) and runs under the memory and time limits its parent sets (R-30).
+Run as ``python -m judging.pdf_worker LIMIT [--progress]``. It imports nothing of the
+app, fetches nothing from outside (R-29) and runs under the memory and time limits its
+parent sets (R-30). With ``--progress`` it reports each step and page on stderr.
 """
 
 import json
+import logging
+import re
 import resource
 import sys
 
@@ -37,10 +40,34 @@ def render(html: str, css: str) -> bytes:
     )
 
 
+class ProgressLines(logging.Handler):
+    """Report WeasyPrint's progress on stderr, one line per step or page laid out:
+    ``progress preparing``, ``progress layout 57``, ``progress writing``."""
+
+    PAGE = re.compile(r"Creating layout - Page (\d+)")
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        page = self.PAGE.search(message)
+        if page:
+            line = f"progress layout {page.group(1)}"
+        elif "Creating PDF" in message:
+            line = "progress writing"
+        else:
+            line = "progress preparing"
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+
 def main() -> int:
     if len(sys.argv) > 1:  # the memory cap the parent asks for, in bytes
         limit = int(sys.argv[1])
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    if "--progress" in sys.argv[2:]:
+        progress = logging.getLogger("weasyprint.progress")
+        progress.setLevel(logging.INFO)
+        progress.propagate = False
+        progress.addHandler(ProgressLines())
     payload = json.loads(sys.stdin.buffer.read().decode("utf-8"))
     sys.stdout.buffer.write(render(payload["html"], payload["css"]))
     sys.stdout.buffer.flush()

@@ -32,6 +32,7 @@ from judging import (
     analysis,
     categories,
     moderation,
+    packs,
     pdf,
     prizes,
     results_cache,
@@ -42,6 +43,7 @@ from judging import (
 )
 from judging.forms import ConflictForm, make_scorecard_form, new_submission_key
 from judging.models import Recommendation
+from judging.pack_models import PackKind
 from pitches import services as pitch_services
 
 bp = Blueprint("judging", __name__, url_prefix="/events/<slug>")
@@ -314,6 +316,8 @@ def results(slug: str):
             body=lambda: _results_body(event),
             progress=lambda: services.progress_by_judge(event),
         ),
+        packs=packs.latest(event),
+        kinds=PackKind,
         form=ActionForm(),
         can_publish=event.phase == EventPhase.MODERATION
         and event.moderation_locked_at is not None

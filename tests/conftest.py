@@ -4,16 +4,19 @@ tables."""
 
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from jinja2 import FileSystemBytecodeCache
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from app import create_app
-from extensions import db
+from extensions import db, reading
+from judging import packs
+from judging.pack_models import DocumentPack
 from tests.factories import PASSWORD
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
@@ -83,12 +86,33 @@ def _empty_tables() -> None:
     db.session.commit()
 
 
+def _finish_packs(application: Flask) -> None:
+    """Wait for the pack processes the test started (judging/packs.py) to finish: one
+    still running would write into the next test's tables."""
+    started = application.extensions.get("packs_started", [])
+    deadline = time.monotonic() + 120
+    db.session.rollback()
+    while started and time.monotonic() < deadline:
+        with reading():  # ends its transaction: the pack process needs the write lock
+            under_way = db.session.scalar(
+                select(func.count(DocumentPack.id)).where(
+                    DocumentPack.id.in_(started),
+                    DocumentPack.status.in_(packs.UNDER_WAY),
+                )
+            )
+        if not under_way:
+            return
+        time.sleep(0.1)
+    assert not started or time.monotonic() < deadline, "a pack process never finished"
+
+
 @pytest.fixture
 def app(_schema, database_url: str) -> Iterator[Flask]:
     """A fresh app on empty tables. Use `with app.app_context():` to arrange data."""
     application = build_app(database_url)
     yield application
     with application.app_context():
+        _finish_packs(application)
         db.session.rollback()
         _empty_tables()
         db.engine.dispose()
@@ -100,6 +124,7 @@ def csrf_app(_schema, database_url: str) -> Iterator[Flask]:
     application = build_app(database_url, WTF_CSRF_ENABLED=True)
     yield application
     with application.app_context():
+        _finish_packs(application)
         db.session.rollback()
         _empty_tables()
         db.engine.dispose()

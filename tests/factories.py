@@ -1,5 +1,6 @@
 """Plain factory functions: keyword defaults, add, flush, return (need an app context)."""
 
+import time
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
@@ -211,3 +212,23 @@ def sign_in(client, user: User | str) -> None:
     with client.session_transaction() as session:
         session["_user_id"] = user_id
         session["_fresh"] = False
+
+
+def make_pack(client, slug: str, kind: str, wait: float = 120) -> bytes:
+    """Ask for a document pack as an organiser would (judging/packs.py: a real
+    background process), wait for it and return the PDF. Raises if it fails or takes
+    longer than ``wait`` seconds: a test never leaves a pack process running."""
+    asked = client.post(f"/events/{slug}/results/packs/{kind}")
+    assert asked.status_code == 302, asked.status_code
+    page = asked.headers["Location"]
+    deadline = time.monotonic() + wait
+    while True:
+        state = client.get(page, headers={"Accept": "application/json"}).get_json()
+        if state["status"] == "done":
+            break
+        assert state["status"] != "failed", state["message"]
+        assert time.monotonic() < deadline, f"pack still {state} after {wait} s"
+        time.sleep(0.2)
+    download = client.get(page + ".pdf")
+    assert download.status_code == 200 and download.data.startswith(b"%PDF")
+    return download.data

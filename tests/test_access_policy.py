@@ -173,6 +173,7 @@ def test_r01_anonymous_is_sent_to_sign_in_for_every_non_public_get(app, client):
         ids = {"slug": "ev-anon", "pitch_id": team.pitch.id, "team_id": team.id}
         ids |= {"problem_id": team.problem_id, "token": "x", "invitation_id": 1}
         ids |= {"member_id": 1, "filename": "x", "kind": "judge", "fmt": "csv"}
+        ids |= {"pack_id": 1}
     rules = [
         r
         for r in app.url_map.iter_rules()

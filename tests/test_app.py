@@ -240,6 +240,7 @@ def test_r20_every_post_endpoint_refuses_a_missing_token(csrf_app):
             "state": "met",
             "action": "open",
             "prize_id": 1,
+            "kind": "feedback",
         }
         before = _row_counts()
     rules = [r for r in csrf_app.url_map.iter_rules() if "POST" in r.methods]

@@ -28,7 +28,7 @@ from playwright.sync_api import (
 from werkzeug.serving import make_server
 
 from extensions import db
-from tests.conftest import _empty_tables, build_app
+from tests.conftest import _empty_tables, _finish_packs, build_app
 from tests.factories import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -145,6 +145,7 @@ def live_server(_live_server: LiveServer) -> Iterator[LiveServer]:
     """The running server; its tables are emptied after each test."""
     yield _live_server
     with _live_server.app.app_context():
+        _finish_packs(_live_server.app)
         db.session.rollback()
         _empty_tables()
 

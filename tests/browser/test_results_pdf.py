@@ -86,3 +86,45 @@ def test_organiser_downloads_the_result_sheet(browse, arrange, viewport):
         + [str(pdf), str(out / f"{name}-page1")],
         check=True,
     )
+
+
+@TABLETS
+def test_organiser_makes_the_feedback_pack_and_watches_it_being_made(
+    browse, arrange, viewport
+):
+    slug, email = arrange(_arrange)
+    page = browse.page
+    browse.sign_in(email)
+    browse.goto(f"/events/{slug}/results")
+
+    page.get_by_role(
+        "button", name="Make the pack (every team's feedback sheet in one pdf)"
+    ).click()
+    page.wait_for_url(re.compile(rf"/events/{slug}/results/packs/\d+$"))
+    browse.check()  # the progress page (or the download, if it was that quick)
+    # The page asks the server every two seconds and reloads itself once it is ready.
+    expect(page.get_by_text("Ready")).to_be_visible(timeout=60_000)
+    browse.check()
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download the PDF").click()
+    download = info.value
+    assert download.suggested_filename == f"{slug}-feedback-all-teams.pdf"
+    out = ARTIFACTS / "pdf"
+    out.mkdir(parents=True, exist_ok=True)
+    pdf = out / f"feedback-pack-{viewport['width']}x{viewport['height']}.pdf"
+    download.save_as(pdf)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    positions = [text.index(name) for name in RANKED]
+    assert positions == sorted(positions)  # a sheet per team, in ranked order
+
+    browse.goto(f"/events/{slug}/results")
+    expect(
+        page.get_by_role(
+            "link", name="Download it (every team's feedback sheet in one pdf)"
+        )
+    ).to_be_visible()

@@ -15,7 +15,7 @@ from judging import feedback, funding
 from judging.funding_models import FundingKind
 from judging.models import Scorecard
 from pitches.models import Team
-from tests.factories import sign_in
+from tests.factories import make_pack, sign_in
 
 SLUG = demo_data.EVENT["slug"]
 P = EventPhase
@@ -282,13 +282,13 @@ def test_r05_documents_are_not_served_before_publication_or_to_other_teams(app, 
 
     for path in ("feedback.pdf", "award-letter.pdf"):
         assert own.get(f"/events/{SLUG}/teams/{demo['T02']}/{path}").status_code == 404
-    assert own.get(f"/events/{SLUG}/results/feedback.pdf").status_code == 404
+    assert own.post(f"/events/{SLUG}/results/packs/feedback").status_code == 404
 
 
 def test_organiser_downloads_every_teams_feedback_in_one_pdf(app, demo, tmp_path):
     client = _signed_in(app, "Leah Brennan")
 
-    body = client.get(f"/events/{SLUG}/results/feedback.pdf").data
+    body = make_pack(client, SLUG, "feedback")
     text = _pdf_text(body, tmp_path)
 
     positions = [text.index(f"{ref} ") for ref in demo_data.EXPECTED_RANKING]

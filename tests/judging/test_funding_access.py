@@ -348,7 +348,7 @@ R08 = [
         lambda ev: f"/events/{SLUG}/funding/{ev['pitches'][0]}",
         {"kind": "decline", "amount": "", "note": "Taken over"},
     ),
-    ("GET", lambda ev: f"/events/{SLUG}/results/feedback.pdf", None),
+    ("POST", lambda ev: f"/events/{SLUG}/results/packs/feedback", {}),
     ("GET", lambda ev: f"/events/{SLUG}/teams/{ev['teams'][0]}/feedback.pdf", None),
     ("GET", lambda ev: f"/events/{SLUG}/teams/{ev['teams'][0]}/award-letter.pdf", None),
     ("GET", lambda ev: f"/events/elsewhere/funding/{ev['pitches'][0]}", None),

@@ -17,6 +17,7 @@ from tests.factories import (
     declare_conflict,
     make_event,
     make_judge,
+    make_pack,
     make_scorecard,
     make_team,
     make_user,
@@ -110,10 +111,9 @@ def test_judge_sheets_pdf_one_page_per_unconflicted_pitch(
 def test_all_sheets_pdf_one_judge_after_another(client, paper_event, tmp_path):
     sign_in(client, paper_event["login"]["organiser"])
 
-    response = client.get(f"/events/{SLUG}/paper/sheets.pdf")
+    document = make_pack(client, SLUG, "paper")
 
-    assert response.status_code == 200
-    sheets = pages(response.data, tmp_path)
+    sheets = pages(document, tmp_path)
     judges = [
         "Gareth Lowry" if "Gareth Lowry" in p else "Judith Pennant" for p in sheets
     ]
@@ -124,13 +124,12 @@ def test_all_sheets_pdf_one_judge_after_another(client, paper_event, tmp_path):
 
 def test_sheets_show_member_names_unless_blind(app, client, paper_event, tmp_path):
     sign_in(client, paper_event["login"]["organiser"])
-    url = f"/events/{SLUG}/paper/sheets.pdf"
-    seen = pdf_text(client.get(url).data, tmp_path)
+    seen = pdf_text(make_pack(client, SLUG, "paper"), tmp_path)
     with app.app_context():
         db.session.get(Event, paper_event["event"]).is_blind = True
         db.session.commit()
 
-    blind = pdf_text(client.get(url).data, tmp_path)
+    blind = pdf_text(make_pack(client, SLUG, "paper"), tmp_path)
 
     assert "Mina Memberton" in seen
     assert "Mina Memberton" not in blind
@@ -158,7 +157,7 @@ def test_sheets_html_has_inline_qr_of_the_scorecard_url(app, paper_event):
 def test_sheets_pdf_has_no_attachment_or_script(client, paper_event):
     sign_in(client, paper_event["login"]["organiser"])
 
-    document = client.get(f"/events/{SLUG}/paper/sheets.pdf").data
+    document = make_pack(client, SLUG, "paper")
 
     body = expanded(document)
     assert b"/EmbeddedFile" not in body
@@ -209,7 +208,7 @@ def test_queue_and_results_link_to_paper_sheets(client, paper_event):
     results = client.get(f"/events/{SLUG}/results").get_data(as_text=True)
 
     assert f"/events/{SLUG}/judge/paper.pdf" in queue
-    assert f"/events/{SLUG}/paper/sheets.pdf" in results
+    assert f'action="/events/{SLUG}/results/packs/paper"' in results
     assert f"/events/{SLUG}/paper/import" in results
 
 

@@ -1,0 +1,201 @@
+"""Large document packs made in the background (judging/packs.py, R-30): asked for by
+an organiser, made by a separate process that records its progress, downloaded once
+ready, and never shown to anyone else."""
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from auth.models import AuditEntry, User
+from demo import data as demo_data
+from demo.services import load_demo
+from events.models import Event, EventPhase
+from extensions import db, utcnow
+from judging import packs
+from judging.pack_models import DocumentPack, PackKind, PackStatus, PackStep
+from tests.factories import make_pack, sign_in
+from tests.judging.test_pdf import pdf_text
+
+SLUG = demo_data.EVENT["slug"]
+
+
+@pytest.fixture
+def demo(app):
+    with app.app_context():
+        load_demo(date.today(), "pw-amber-birch", phase=EventPhase.PUBLISHED)
+        db.session.commit()
+
+
+def _user(name: str) -> User:
+    return db.session.scalar(select(User).where(User.display_name == name))
+
+
+def _signed_in(app, name: str):
+    client = app.test_client()
+    with app.app_context():
+        sign_in(client, _user(name))
+    return client
+
+
+def _event() -> Event:
+    return db.session.scalar(select(Event).where(Event.slug == SLUG))
+
+
+def _asked(kind=PackKind.FEEDBACK) -> DocumentPack:
+    pack, new = packs.request_pack(
+        _user("Leah Brennan"), _event(), kind, "http://localhost/"
+    )
+    db.session.commit()
+    assert new
+    return pack
+
+
+def test_organiser_makes_the_feedback_pack_in_the_background(app, demo, tmp_path):
+    client = _signed_in(app, "Leah Brennan")
+
+    document = make_pack(client, SLUG, "feedback")
+    results = client.get(f"/events/{SLUG}/results").text
+
+    text = pdf_text(document, tmp_path)
+    positions = [text.index(f"{ref} ") for ref in demo_data.EXPECTED_RANKING]
+    assert positions == sorted(positions)  # every team, in ranked order
+    with app.app_context():
+        (pack,) = db.session.scalars(select(DocumentPack))
+        assert (pack.status, pack.step) == (PackStatus.DONE, PackStep.FINISHED)
+        assert pack.pages_expected == len(demo_data.EXPECTED_RANKING)
+        assert pack.pages_done >= pack.pages_expected  # a page each, at least
+        assert pack.size == len(document) and pack.pdf == document
+        assert pack.started_at <= pack.finished_at
+        entry = db.session.scalar(
+            select(AuditEntry).where(AuditEntry.action == "pack.requested")
+        )
+        assert entry.actor_id == _user("Leah Brennan").id
+        assert '"kind": "feedback"' in entry.detail
+        pack_id = pack.id
+    # The results page offers the finished pack, and to make it again.
+    assert f"/events/{SLUG}/results/packs/{pack_id}.pdf" in results
+    assert "Make it again" in results
+
+
+def test_progress_is_answered_in_json_and_the_pdf_only_when_ready(app, demo):
+    client = _signed_in(app, "Leah Brennan")
+    with app.app_context():
+        pack = _asked()
+        pack.status, pack.step = PackStatus.RUNNING, PackStep.LAYOUT
+        pack.pages_expected, pack.pages_done = 12, 6
+        pack.heartbeat_at = utcnow()
+        db.session.commit()
+        url = f"/events/{SLUG}/results/packs/{pack.id}"
+
+    state = client.get(url, headers={"Accept": "application/json"}).get_json()
+    page = client.get(url).text
+    early = client.get(url + ".pdf")
+
+    # Layout is 5-75 %: half the pages laid out is 40 %.
+    assert state == {
+        "status": "running",
+        "percent": 40,
+        "message": "Laying out page 6 of about 12",
+    }
+    assert 'value="40"' in page and "Laying out page 6 of about 12 (40%)" in page
+    assert early.status_code == 404
+
+
+def test_asking_again_while_one_is_under_way_shows_that_one(app, demo):
+    client = _signed_in(app, "Leah Brennan")
+    with app.app_context():
+        pack = _asked()
+        pack_id = pack.id
+
+    again = client.post(f"/events/{SLUG}/results/packs/feedback")
+
+    assert again.headers["Location"].endswith(f"/results/packs/{pack_id}")
+    with app.app_context():
+        assert db.session.scalar(select(func.count(DocumentPack.id))) == 1
+        assert (
+            db.session.scalar(
+                select(func.count(AuditEntry.id)).where(
+                    AuditEntry.action == "pack.requested"
+                )
+            )
+            == 1
+        )
+        db.session.delete(db.session.get(DocumentPack, pack_id))  # never started
+        db.session.commit()
+
+
+def test_a_pack_whose_progress_stopped_has_failed_and_can_be_asked_again(app, demo):
+    with app.app_context():
+        pack = _asked()
+        pack.status = PackStatus.RUNNING
+        stalled = app.config["PACK_STALLED_SECONDS"] + 1
+        pack.heartbeat_at = utcnow() - timedelta(seconds=stalled)
+        db.session.commit()
+        shown = packs.view(pack)
+        assert shown.failed and not shown.under_way
+        assert shown.message.startswith("Stopped")
+
+        again, new = packs.request_pack(
+            _user("Leah Brennan"), _event(), PackKind.FEEDBACK, "http://localhost/"
+        )
+
+        assert new and again.id != pack.id
+        db.session.rollback()
+
+
+def test_run_records_the_pdf_and_drops_the_older_pack(app, demo):
+    with app.app_context():
+        older = _asked(PackKind.PAPER)
+        packs.run(older.id)
+        newer = _asked(PackKind.PAPER)
+        packs.run(newer.id)
+        packs.run(newer.id)  # a second run of a claimed pack does nothing
+
+        kept = db.session.scalars(select(DocumentPack)).all()
+        assert [p.id for p in kept] == [newer.id]
+        assert kept[0].status == PackStatus.DONE
+        assert kept[0].pdf.startswith(b"%PDF")
+        # Every judge's sheet for every pitch they may score.
+        assert kept[0].pages_done >= kept[0].pages_expected > 0
+
+
+def test_a_layout_that_runs_out_of_time_is_recorded_as_failed(app, demo):
+    app.config["PACK_TIMEOUT_SECONDS"] = 0.01
+    client = _signed_in(app, "Leah Brennan")
+    with app.app_context():
+        pack = _asked()
+        packs.run(pack.id)
+        db.session.expire_all()
+        failed = db.session.get(DocumentPack, pack.id)
+        assert failed.status == PackStatus.FAILED and failed.pdf is None
+        assert failed.message == "Rendering the document took too long"
+        url = f"/events/{SLUG}/results/packs/{pack.id}"
+
+    page = client.get(url).text
+
+    assert "The pack was not made" in page and "took too long" in page
+    assert "Try again" in page
+    assert client.get(url + ".pdf").status_code == 404
+
+
+@pytest.mark.parametrize("who", ["Kwame Asante", "Gareth Lowry", None])
+def test_nobody_but_the_events_organisers_reaches_a_pack(app, demo, who):
+    # A team lead, a judge, and someone signed out (R-02, R-05).
+    with app.app_context():
+        pack = _asked()
+        packs.run(pack.id)
+        url = f"/events/{SLUG}/results/packs/{pack.id}"
+    client = _signed_in(app, who) if who else app.test_client()
+
+    responses = [
+        client.get(url),
+        client.get(url + ".pdf"),
+        client.post(f"/events/{SLUG}/results/packs/feedback"),
+    ]
+
+    expected = 404 if who else 302  # signed out: to the sign-in page
+    assert [r.status_code for r in responses] == [expected] * 3
+    assert all(b"%PDF" not in r.data for r in responses)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(DocumentPack.id))) == 1
