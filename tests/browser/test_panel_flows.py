@@ -504,7 +504,7 @@ def paper_state(live_server) -> dict:
             "submissions": db.session.scalar(select(func.count(ScoreSubmission.id))),
             "imported": _audit_actions(event, "score.imported"),
             "progress": [
-                (m.user.display_name, done, total)
+                (m.name, done, total)
                 for m, done, total in services.progress_by_judge(event)
             ],
         }
