@@ -24,10 +24,11 @@ class PackKind(enum.Enum):
             "paper": "Every judge's paper scoring sheets in one PDF",
         }[self.value]
 
-    @property
-    def unit(self) -> str:
-        """What one expected page stands for, in the progress message."""
-        return {"feedback": "team", "paper": "scoring sheet"}[self.value]
+    def filename(self, slug: str) -> str:
+        return {
+            "feedback": f"{slug}-feedback-all-teams.pdf",
+            "paper": f"{slug}-scoring-sheets.pdf",
+        }[self.value]
 
 
 class PackStatus(enum.Enum):

@@ -82,8 +82,4 @@ def download(slug: str, pack_id: int):
     event, pack = _pack_or_404(slug, pack_id)
     if pack.status != PackStatus.DONE or pack.pdf is None:
         abort(404)
-    name = {
-        PackKind.FEEDBACK: f"{event.slug}-feedback-all-teams.pdf",
-        PackKind.PAPER: f"{event.slug}-scoring-sheets.pdf",
-    }[pack.kind]
-    return pdf.pdf_response(pack.pdf, name)
+    return pdf.pdf_response(pack.pdf, pack.kind.filename(event.slug))

@@ -139,7 +139,6 @@ def request_pack(
         kind=kind,
         requested_by_id=user.id,
         base_url=base_url[:200],
-        pages_expected=0,
     )
     db.session.add(pack)
     db.session.flush()
@@ -161,8 +160,8 @@ def start(app: Flask, pack_id: int) -> None:
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "SECRET_KEY": app.config["SECRET_KEY"],
     }
-    # Kept so the test suite can wait for every pack it started (tests/conftest.py).
-    app.extensions.setdefault("packs_started", []).append(pack_id)
+    if app.testing:  # the suite waits for every pack a test started (tests/conftest.py)
+        app.extensions.setdefault("packs_started", []).append(pack_id)
     subprocess.run(  # noqa: S603 - fixed argv, no shell
         [sys.executable, "-m", "judging.pack_runner", str(pack_id)],
         cwd=ROOT,

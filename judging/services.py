@@ -460,8 +460,11 @@ def progress_by_judge(event: Event) -> list[JudgeProgress]:
     out = []
     for member in event_services.list_panel(event):
         judge_id = member.user_id
-        mine = pitch_ids if assigned_to is None else assigned_to.get(judge_id, none)
-        mine = (mine & pitch_ids) - excluded.get(judge_id, none)
+        if assigned_to is not None:  # split mode: their assigned pitches only
+            mine = assigned_to.get(judge_id, none) & pitch_ids
+        else:
+            mine = pitch_ids
+        mine = mine - excluded.get(judge_id, none)
         judge = PanelJudge(
             member.id, judge_id, member.user.display_name, member.is_chair
         )
