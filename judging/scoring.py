@@ -76,7 +76,7 @@ class Rubric:
         return tuple(sorted(chain, key=lambda c: c.tie_break_rank))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Card:
     """One judge's marks for one pitch: criterion id -> mark."""
 
@@ -85,7 +85,7 @@ class Card:
     marks: Mapping[int, int] = field(hash=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CriterionMean:
     criterion_id: int
     code: str
@@ -222,34 +222,45 @@ def score_pitch(
 ) -> PitchResult:
     """Combine the complete, non-conflicted scorecards of one pitch (rules 1-4)."""
     conflicted = tuple(sorted(set(conflicted)))
-    counted = [
-        c
+    counted = {
+        c.judge_id: c.marks
         for c in cards
         if c.pitch_id == pitch_id
         and c.judge_id not in conflicted
         and is_complete(c.marks, rubric)
-    ]
+    }
     return _score_counted(pitch_id, counted, rubric, conflicted)
 
 
+def weighted_points(marks: Mapping[int, int], rubric: Rubric) -> int:
+    """A complete card's weighted score times the total weight: a whole number (rule 2)."""
+    return sum(c.weight * marks[c.id] for c in rubric.criteria)
+
+
 def _score_counted(
-    pitch_id: int, counted: list[Card], rubric: Rubric, conflicted: tuple[int, ...]
+    pitch_id: int,
+    counted: Mapping[int, Mapping[int, int]],
+    rubric: Rubric,
+    conflicted: tuple[int, ...],
+    points: Mapping[int, int] | None = None,
 ) -> PitchResult:
-    """Rules 2-4 over the pitch's counted cards (complete, valid, not conflicted)."""
-    counted.sort(key=lambda c: c.judge_id)
+    """Rules 2-4 over the pitch's counted marks (judge id -> marks: complete, valid, not
+    conflicted); ``points`` holds each judge's weighted_points when already worked out."""
     if not counted:
         return PitchResult(
             pitch_id, 0, conflicted, None, None, None, None, None, (), (), None
         )
+    judges = sorted(counted)
+    cards = [counted[j] for j in judges]
     # Every weighted score is a whole number over the total weight (rule 2): the figures
     # below are worked out on those whole numbers, exactly, then made Fractions once.
     total_weight = sum(c.weight for c in rubric.criteria)
-    points = [
-        sum(c.weight * card.marks[c.id] for c in rubric.criteria) for card in counted
-    ]
-    n = len(points)
-    mean = Fraction(sum(points), total_weight * n)
-    ordered = sorted(points)
+    if points is None:
+        points = {j: weighted_points(counted[j], rubric) for j in judges}
+    scored = [points[j] for j in judges]
+    n = len(scored)
+    mean = Fraction(sum(scored), total_weight * n)
+    ordered = sorted(scored)
     middle = (
         Fraction(ordered[n // 2], total_weight)
         if n % 2
@@ -257,7 +268,7 @@ def _score_counted(
     )
     per_criterion = []
     for crit in rubric.criteria:
-        given = [c.marks[crit.id] for c in counted]
+        given = [marks[crit.id] for marks in cards]
         exact = Fraction(sum(given), n)
         per_criterion.append(
             CriterionMean(
@@ -272,11 +283,11 @@ def _score_counted(
         median=to_display(middle),
         lowest=_hundredths(ordered[0], total_weight),
         highest=_hundredths(ordered[-1], total_weight),
-        stdev=_stdev(points, total_weight),
+        stdev=_stdev(scored, total_weight),
         criterion_means=tuple(per_criterion),
         judge_scores=tuple(
-            (c.judge_id, _hundredths(p, total_weight))
-            for c, p in zip(counted, points, strict=True)
+            (j, _hundredths(p, total_weight))
+            for j, p in zip(judges, scored, strict=True)
         ),
         mean_exact=mean,
     )
@@ -340,26 +351,41 @@ def compute_results(
     conflicts: Iterable[tuple[int, int]] = (),
 ) -> list[RankedPitch]:
     """Score and rank every pitch. ``conflicts`` holds (pitch_id, judge_id) pairs."""
+    excluded = set(conflicts)
+    expected = {c.id for c in rubric.criteria}
+    low, high = rubric.scale_min, rubric.scale_max
+    counted: dict[int, dict[int, Mapping[int, int]]] = {}
+    if sum(c.weight for c in rubric.criteria) > 0:
+        for card in cards:
+            if (card.pitch_id, card.judge_id) not in excluded and is_valid(
+                card.marks, expected, low, high
+            ):
+                counted.setdefault(card.pitch_id, {})[card.judge_id] = card.marks
+    return rank_counted(pitch_ids, counted, rubric, excluded)
+
+
+def rank_counted(
+    pitch_ids: Iterable[int],
+    counted: Mapping[int, Mapping[int, Mapping[int, int]]],
+    rubric: Rubric,
+    conflicts: Iterable[tuple[int, int]] = (),
+    points: Mapping[int, Mapping[int, int]] | None = None,
+) -> list[RankedPitch]:
+    """compute_results for marks already counted: pitch id -> judge id -> marks, every
+    card complete and valid (rule 1) and without a conflict, as
+    judging.methods.ScoreTable.counted keeps them with their ``points`` (pitch id ->
+    judge id -> weighted_points). ``conflicts`` only names the conflicted judges."""
     conflicted: dict[int, set[int]] = {}
     for pitch_id, judge_id in conflicts:
         conflicted.setdefault(pitch_id, set()).add(judge_id)
-    expected = {c.id for c in rubric.criteria}
-    low, high = rubric.scale_min, rubric.scale_max
-    valid = sum(c.weight for c in rubric.criteria) > 0
-    by_pitch: dict[int, list[Card]] = {}
-    for card in cards:
-        if (
-            valid
-            and card.judge_id not in conflicted.get(card.pitch_id, ())
-            and is_valid(card.marks, expected, low, high)
-        ):
-            by_pitch.setdefault(card.pitch_id, []).append(card)
+    points = points or {}
     results = [
         _score_counted(
             pid,
-            by_pitch.get(pid, []),
+            counted.get(pid, {}),
             rubric,
             tuple(sorted(conflicted.get(pid, ()))),
+            points.get(pid),
         )
         for pid in pitch_ids
     ]

@@ -309,8 +309,11 @@ def compute_results(event: Event) -> Results:
     noted = {(c.pitch_id, c.judge_id) for c in declared} | automatic
     pairs = noted | {(d.pitch_id, d.judge_id) for d in decided}
     rubric = rubric_for(event)
-    ranked = scoring.compute_results(list(by_id), cards, rubric, pairs)
+    # Rule 1 (complete, valid cards) and the conflicts are applied once, by the table.
     table = methods.ScoreTable.counted(cards, rubric, pairs)
+    ranked = scoring.rank_counted(
+        list(by_id), table.marks, rubric, pairs, points=table.points
+    )
     declared_exact: dict[int, Fraction | None] = {}
     if event.results_method != methods.Method.MEAN:
         ranked, declared_exact = _rank_by_declared(
