@@ -63,6 +63,9 @@ class Config:
     # child, with a longer time limit; one whose progress stops this long has failed.
     PACK_TIMEOUT_SECONDS = 300
     PACK_STALLED_SECONDS = 120
+    # Layout children that make one pack side by side (judging.pdf.parts_to_pdf), each
+    # at a lower CPU priority than the workers serving requests.
+    PACK_PROCESSES = 2
 
     # Number of reverse proxies in front of the app; 0 for a direct run.
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))

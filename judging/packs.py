@@ -184,14 +184,39 @@ def _set(pack_id: int, **values) -> None:
     db.session.commit()
 
 
-def _document(kind: PackKind, event: Event) -> tuple[str, str, int]:
-    """The pack's HTML, stylesheet and expected page count."""
+def _document(kind: PackKind, event: Event, parts: int) -> tuple[list[str], str, int]:
+    """The pack's HTML in up to ``parts`` parts (runs of whole sheets, in order), its
+    stylesheet and its expected page count."""
     if kind == PackKind.FEEDBACK:
         items = feedback.all_feedback(event)
-        return pdf.feedback_html(items), pdf.feedback_css(), len(items)
+        return (
+            [pdf.feedback_html(run) for run in _runs(items, parts)],
+            pdf.feedback_css(),
+            len(items),
+        )
     sheets = paper.all_judge_sheets(event)
-    html = paper.sheets_html(event, sheets)
-    return html, paper.sheets_css(), sum(len(s.sheets) for s in sheets)
+    # Split between judges, weighed by their sheets (one page each).
+    pages = sum(len(s.sheets) for s in sheets)
+    runs: list[list[paper.JudgeSheets]] = [[]]
+    done = 0
+    for judge in sheets:
+        if runs[-1] and done >= pages * len(runs) / parts:
+            runs.append([])
+        runs[-1].append(judge)
+        done += len(judge.sheets)
+    return [paper.sheets_html(event, run) for run in runs], paper.sheets_css(), pages
+
+
+def _runs(items: list, parts: int) -> list[list]:
+    """``items`` cut into at most ``parts`` runs of near-equal length, in order."""
+    parts = max(1, min(parts, len(items)))
+    size, extra = divmod(len(items), parts)
+    runs, start = [], 0
+    for n in range(parts):
+        end = start + size + (n < extra)
+        runs.append(items[start:end])
+        start = end
+    return runs
 
 
 def run(pack_id: int) -> None:
@@ -218,10 +243,12 @@ def run(pack_id: int) -> None:
             event = db.session.get(Event, pack.event_id)
             event_id, kind = event.id, pack.kind
             with current_app.test_request_context(base_url=pack.base_url):
-                html, css, expected = _document(kind, event)
+                parts, css, expected = _document(
+                    kind, event, current_app.config["PACK_PROCESSES"]
+                )
         _set(pack_id, pages_expected=expected, heartbeat_at=utcnow())
-        document = pdf.html_to_pdf(
-            html,
+        document = pdf.parts_to_pdf(
+            parts,
             css,
             on_progress=_Reporter(pack_id),
             timeout=current_app.config["PACK_TIMEOUT_SECONDS"],

@@ -6,6 +6,7 @@ nothing but inline data (R-29). Stylesheets are read from static/css and passed 
 """
 
 import json
+import queue
 import subprocess
 import sys
 import threading
@@ -14,6 +15,7 @@ from io import BytesIO
 from pathlib import Path
 
 from flask import Response, current_app, render_template, send_file
+from pypdf import PdfReader, PdfWriter
 
 from events.templating import london
 from extensions import utcnow
@@ -61,12 +63,7 @@ def html_to_pdf(
         raise PdfError("The document is too large to render")
     css = PRINT_CSS.read_text() if css is None else css
     payload = json.dumps({"html": html, "css": css}).encode("utf-8")
-    argv = [
-        sys.executable,
-        "-m",
-        "judging.pdf_worker",
-        str(cfg["PDF_MEMORY_LIMIT_BYTES"]),
-    ]
+    argv = _worker_argv()
     timeout = cfg["PDF_TIMEOUT_SECONDS"] if timeout is None else timeout
     if on_progress is None:
         try:
@@ -89,6 +86,94 @@ def html_to_pdf(
         current_app.logger.error("PDF worker failed: %s", errors.decode()[-2000:])
         raise PdfError("The document could not be rendered")
     return document
+
+
+def _worker_argv() -> list[str]:
+    limit = current_app.config["PDF_MEMORY_LIMIT_BYTES"]
+    return [sys.executable, "-m", "judging.pdf_worker", str(limit)]
+
+
+def parts_to_pdf(
+    parts: list[str], css: str, *, on_progress: Progress, timeout: float
+) -> bytes:
+    """Lay out a large pack as one PDF from parts laid out side by side.
+
+    Each part is a whole HTML document (a run of the pack's sheets, in order), laid out
+    by its own limited child (judging.pdf_worker, at a lower CPU priority: the workers
+    serving judges come first, R-30); the PDFs are then joined in order. WeasyPrint
+    uses one core, and a document's layout costs more than its parts' together, so two
+    parts of a 200-team pack take under half the time of one. ``on_progress`` hears, in
+    this thread, the earliest step any part is at and the pages laid out in all of
+    them. Page numbers count within a part, so a pack's sheets name their team or
+    judge in the footer rather than "page n of N".
+
+    :raises PdfError: if the parts are too large together, or any part fails or runs
+        out of time.
+    """
+    if (
+        sum(len(part.encode("utf-8")) for part in parts)
+        > current_app.config["PDF_MAX_HTML_BYTES"]
+    ):
+        raise PdfError("The document is too large to render")
+    if len(parts) == 1:
+        return html_to_pdf(parts[0], css, on_progress=on_progress, timeout=timeout)
+    heard: queue.Queue = queue.Queue()
+    done: list[tuple[int, bytes, bytes] | Exception | None] = [None] * len(parts)
+    argv = [*_worker_argv(), "--progress", "--background"]
+
+    def lay_out(index: int, html: str) -> None:  # in a thread: no app context here
+        payload = json.dumps({"html": html, "css": css}).encode("utf-8")
+        try:
+            done[index] = _run_reporting(
+                argv,
+                payload,
+                timeout,
+                lambda step, page: heard.put((index, step, page)),
+            )
+        except Exception as error:  # noqa: BLE001 - reported in _join, in the app
+            done[index] = error
+        finally:
+            heard.put((index, "ended", 0))
+
+    steps = ["preparing"] * len(parts)
+    pages = [0] * len(parts)
+    running = len(parts)
+    for index, html in enumerate(parts):
+        threading.Thread(target=lay_out, args=(index, html), daemon=True).start()
+    while running:
+        index, step, page = heard.get()
+        if step == "ended":
+            running -= 1
+            steps[index] = "writing"
+            continue
+        steps[index], pages[index] = step, max(pages[index], page)
+        on_progress(min(steps, key=_STEP_ORDER.index), sum(pages))
+    return _join(done)
+
+
+_STEP_ORDER = ["preparing", "layout", "writing"]
+
+
+def _join(done: list) -> bytes:
+    """The parts' PDFs as one, in order (their outlines and pages, the first's title)."""
+    writer = PdfWriter()
+    for outcome in done:
+        if isinstance(outcome, PdfError):
+            raise outcome
+        if isinstance(outcome, Exception):
+            current_app.logger.error("PDF part failed", exc_info=outcome)
+            raise PdfError("The document could not be rendered")
+        returncode, document, errors = outcome
+        if returncode != 0 or not document.startswith(b"%PDF"):
+            current_app.logger.error("PDF worker failed: %s", errors.decode()[-2000:])
+            raise PdfError("The document could not be rendered")
+        reader = PdfReader(BytesIO(document))
+        if not writer.pages and reader.metadata:
+            writer.add_metadata(dict(reader.metadata))
+        writer.append(reader)
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def _run_reporting(
@@ -175,7 +260,12 @@ def feedback_html(items: list[feedback.TeamFeedback]) -> str:
 
 
 def feedback_css() -> str:
-    return _css("Pitchpanel feedback sheet", "For the team and its organisers")
+    # Each page names its team: a pack is laid out in parts (parts_to_pdf), so a page
+    # number would count within a part, and a team's sheet is read on its own anyway.
+    return _css("Pitchpanel feedback sheet", "For the team and its organisers") + (
+        ".sheet h1 { string-set: team content(); }\n"
+        "@page { @bottom-right { content: string(team); } }\n"
+    )
 
 
 def render_feedback_pdf(items: list[feedback.TeamFeedback]) -> bytes:

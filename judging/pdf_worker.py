@@ -1,13 +1,15 @@
 """Render one PDF in a child process: HTML and CSS on stdin (JSON), PDF bytes on stdout.
 
-Run as ``python -m judging.pdf_worker LIMIT [--progress]``. It imports nothing of the
-app, fetches nothing from outside (R-29) and runs under the memory and time limits its
-parent sets (R-30). With ``--progress`` it reports each step and page on stderr.
+Run as ``python -m judging.pdf_worker LIMIT [--progress] [--background]``. It imports
+nothing of the app, fetches nothing from outside (R-29) and runs under the memory and
+time limits its parent sets (R-30). With ``--progress`` it reports each step and page on stderr; with
+``--background`` (a part of a pack) it runs at a lower CPU priority.
 """
 
 import gc
 import json
 import logging
+import os
 import re
 import resource
 import sys
@@ -69,6 +71,8 @@ def main() -> int:
     if len(sys.argv) > 1:  # the memory cap the parent asks for, in bytes
         limit = int(sys.argv[1])
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    if "--background" in sys.argv[2:]:  # a part of a pack: judges' requests first
+        os.nice(10)
     if "--progress" in sys.argv[2:]:
         progress = logging.getLogger("weasyprint.progress")
         progress.setLevel(logging.INFO)

@@ -2,9 +2,12 @@
 an organiser, made by a separate process that records its progress, downloaded once
 ready, and never shown to anyone else."""
 
+import re
 from datetime import date, timedelta
+from io import BytesIO
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from auth.models import AuditEntry, User
@@ -12,7 +15,7 @@ from demo import data as demo_data
 from demo.services import load_demo
 from events.models import Event, EventPhase
 from extensions import db, utcnow
-from judging import packs
+from judging import packs, paper, pdf
 from judging.pack_models import DocumentPack, PackKind, PackStatus, PackStep
 from tests.factories import make_pack, sign_in
 from tests.judging.test_pdf import pdf_text
@@ -199,3 +202,70 @@ def test_nobody_but_the_events_organisers_reaches_a_pack(app, demo, who):
     assert all(b"%PDF" not in r.data for r in responses)
     with app.app_context():
         assert db.session.scalar(select(func.count(DocumentPack.id))) == 1
+
+
+def test_a_pack_is_laid_out_in_parts_side_by_side_and_joined_in_order(
+    app, demo, monkeypatch
+):
+    app.config["PACK_PROCESSES"] = 3
+    children = []
+    real = pdf._run_reporting
+
+    def spy(argv, payload, timeout, on_progress):
+        children.append(argv)
+        return real(argv, payload, timeout, on_progress)
+
+    monkeypatch.setattr(pdf, "_run_reporting", spy)
+    with app.app_context():
+        pack = _asked()
+        packs.run(pack.id)
+        db.session.expire_all()
+        made = db.session.get(DocumentPack, pack.id)
+        document, pages_done = made.pdf, made.pages_done
+
+    # Three layout children, each at the lower priority of a background part.
+    assert len(children) == 3
+    assert all(argv[-2:] == ["--progress", "--background"] for argv in children)
+    pages = PdfReader(BytesIO(document)).pages
+    teams = [_team_on(page.extract_text()) for page in pages]
+    # One sheet per team, in ranked order across the parts, and every page's footer
+    # names its team (a page number would count within a part).
+    assert [ref for ref, _ in teams] == demo_data.EXPECTED_RANKING
+    assert all(footer for _, footer in teams)
+    assert pages_done >= len(demo_data.EXPECTED_RANKING)  # the parts' pages added up
+
+
+def _team_on(text: str) -> tuple[str, bool]:
+    """The team reference a feedback page is headed with, and whether its footer names
+    the same team."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    heading = next(line for line in lines if re.match(r"^T\d{2} ", line))
+    return heading.split()[0], lines[-1].endswith(heading)  # the footer's last line
+
+
+def test_paper_sheets_are_split_between_judges_never_within_one(app, demo):
+    with app.app_context():
+        event = _event()
+        with app.test_request_context(base_url="http://localhost/"):
+            parts, _, pages = packs._document(PackKind.PAPER, event, 2)
+            whole = paper.all_judge_sheets(event)
+
+    assert len(parts) == 2
+    names = [s.member.user.display_name for s in whole]
+    for name in names:  # each judge's sheets are all in one part
+        assert sum(f'class="paper-judge">{name}<' in part for part in parts) == 1
+    assert sum(part.count('<section class="paper-sheet">') for part in parts) == pages
+    assert pages == sum(len(s.sheets) for s in whole)
+
+
+@pytest.mark.parametrize(
+    ("count", "parts", "runs"),
+    [
+        (5, 2, [[0, 1, 2], [3, 4]]),
+        (6, 3, [[0, 1], [2, 3], [4, 5]]),
+        (1, 4, [[0]]),
+        (0, 2, [[]]),
+    ],
+)
+def test_items_are_cut_into_near_equal_runs_in_order(count, parts, runs):
+    assert packs._runs(list(range(count)), parts) == runs
