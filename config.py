@@ -64,7 +64,8 @@ class Config:
     PACK_TIMEOUT_SECONDS = 300
     PACK_STALLED_SECONDS = 120
     # Layout children that make one pack side by side (judging.pdf.parts_to_pdf), each
-    # at a lower CPU priority than the workers serving requests.
+    # at a lower CPU priority than the workers serving requests, and each under
+    # PDF_MEMORY_LIMIT_BYTES: a pack may use up to this many times that memory.
     PACK_PROCESSES = 2
 
     # Number of reverse proxies in front of the app; 0 for a direct run.

@@ -195,16 +195,36 @@ def _document(kind: PackKind, event: Event, parts: int) -> tuple[list[str], str,
             len(items),
         )
     sheets = paper.all_judge_sheets(event)
-    # Split between judges, weighed by their sheets (one page each).
-    pages = sum(len(s.sheets) for s in sheets)
-    runs: list[list[paper.JudgeSheets]] = [[]]
+    pages = [len(s.sheets) for s in sheets]
+    return (
+        [
+            paper.sheets_html(event, [sheets[i] for i in run])
+            for run in _runs_by_weight(pages, parts)
+        ],
+        paper.sheets_css(),
+        sum(pages),
+    )
+
+
+def _runs_by_weight(weights: list[int], parts: int) -> list[list[int]]:
+    """The indices of ``weights`` cut into at most ``parts`` runs, in order, each
+    about an equal share of the total (a judge's sheets, one page each, stay in one
+    run). An item of no weight joins the run before it, so no run is only such items
+    unless every item is."""
+    total = sum(weights)
+    runs: list[list[int]] = [[]]
     done = 0
-    for judge in sheets:
-        if runs[-1] and done >= pages * len(runs) / parts:
+    for index, weight in enumerate(weights):
+        if (
+            weight
+            and len(runs) < parts
+            and done >= total * len(runs) / parts
+            and any(weights[i] for i in runs[-1])
+        ):
             runs.append([])
-        runs[-1].append(judge)
-        done += len(judge.sheets)
-    return [paper.sheets_html(event, run) for run in runs], paper.sheets_css(), pages
+        runs[-1].append(index)
+        done += weight
+    return runs
 
 
 def _runs(items: list, parts: int) -> list[list]:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from flask import Response, current_app, render_template, send_file
 from pypdf import PdfReader, PdfWriter
+from pypdf.generic import NameObject
 
 from events.templating import london
 from extensions import utcnow
@@ -105,7 +106,8 @@ def parts_to_pdf(
     parts of a 200-team pack take under half the time of one. ``on_progress`` hears, in
     this thread, the earliest step any part is at and the pages laid out in all of
     them. Page numbers count within a part, so a pack's sheets name their team or
-    judge in the footer rather than "page n of N".
+    judge in the footer rather than "page n of N". When a part fails, or this thread
+    stops listening (``on_progress`` raised), every child still running is killed.
 
     :raises PdfError: if the parts are too large together, or any part fails or runs
         out of time.
@@ -115,11 +117,16 @@ def parts_to_pdf(
         > current_app.config["PDF_MAX_HTML_BYTES"]
     ):
         raise PdfError("The document is too large to render")
-    if len(parts) == 1:
-        return html_to_pdf(parts[0], css, on_progress=on_progress, timeout=timeout)
     heard: queue.Queue = queue.Queue()
     done: list[tuple[int, bytes, bytes] | Exception | None] = [None] * len(parts)
+    children: list[subprocess.Popen] = []
+    stopping = threading.Event()
     argv = [*_worker_argv(), "--progress", "--background"]
+
+    def started(child: subprocess.Popen) -> None:
+        children.append(child)
+        if stopping.is_set():  # started after the others were stopped
+            child.kill()
 
     def lay_out(index: int, html: str) -> None:  # in a thread: no app context here
         payload = json.dumps({"html": html, "css": css}).encode("utf-8")
@@ -129,6 +136,7 @@ def parts_to_pdf(
                 payload,
                 timeout,
                 lambda step, page: heard.put((index, step, page)),
+                started=started,
             )
         except Exception as error:  # noqa: BLE001 - reported in _join, in the app
             done[index] = error
@@ -137,39 +145,74 @@ def parts_to_pdf(
 
     steps = ["preparing"] * len(parts)
     pages = [0] * len(parts)
-    running = len(parts)
-    for index, html in enumerate(parts):
-        threading.Thread(target=lay_out, args=(index, html), daemon=True).start()
-    while running:
-        index, step, page = heard.get()
-        if step == "ended":
-            running -= 1
-            steps[index] = "writing"
-            continue
-        steps[index], pages[index] = step, max(pages[index], page)
-        on_progress(min(steps, key=_STEP_ORDER.index), sum(pages))
+    failed: int | None = None
+    threads = [
+        threading.Thread(target=lay_out, args=(index, html), daemon=True)
+        for index, html in enumerate(parts)
+    ]
+    try:
+        for thread in threads:
+            thread.start()
+        running = len(parts)
+        while running:
+            index, step, page = heard.get()
+            if step == "ended":
+                running -= 1
+                if not _succeeded(done[index]):
+                    failed = index  # the pack has failed: stop the other parts now
+                    break
+                step = "writing"
+            # A part never goes back a step (WeasyPrint repaginates within layout).
+            steps[index] = max(steps[index], step, key=_STEP_ORDER.index)
+            pages[index] = max(pages[index], page)
+            on_progress(min(steps, key=_STEP_ORDER.index), sum(pages))
+    finally:
+        stopping.set()
+        for child in list(children):
+            if child.poll() is None:
+                child.kill()
+        for thread in threads:
+            thread.join(timeout=10)
+    if failed is not None:  # why the first part failed, not how the others were stopped
+        raise _failure(done[failed])
     return _join(done)
 
 
 _STEP_ORDER = ["preparing", "layout", "writing"]
 
 
+def _succeeded(outcome) -> bool:
+    return (
+        isinstance(outcome, tuple)
+        and outcome[0] == 0
+        and outcome[1].startswith(b"%PDF")
+    )
+
+
+def _failure(outcome) -> PdfError:
+    """The error to raise for a part that did not succeed, logged."""
+    if isinstance(outcome, PdfError):
+        return outcome
+    if isinstance(outcome, Exception):
+        current_app.logger.error("PDF part failed", exc_info=outcome)
+    elif isinstance(outcome, tuple):
+        current_app.logger.error("PDF worker failed: %s", outcome[2].decode()[-2000:])
+    return PdfError("The document could not be rendered")
+
+
 def _join(done: list) -> bytes:
-    """The parts' PDFs as one, in order (their outlines and pages, the first's title)."""
+    """The parts' PDFs as one, in order: their pages and outlines, and the first's
+    title and language."""
     writer = PdfWriter()
     for outcome in done:
-        if isinstance(outcome, PdfError):
-            raise outcome
-        if isinstance(outcome, Exception):
-            current_app.logger.error("PDF part failed", exc_info=outcome)
-            raise PdfError("The document could not be rendered")
-        returncode, document, errors = outcome
-        if returncode != 0 or not document.startswith(b"%PDF"):
-            current_app.logger.error("PDF worker failed: %s", errors.decode()[-2000:])
-            raise PdfError("The document could not be rendered")
-        reader = PdfReader(BytesIO(document))
-        if not writer.pages and reader.metadata:
-            writer.add_metadata(dict(reader.metadata))
+        if not _succeeded(outcome):
+            raise _failure(outcome)
+        reader = PdfReader(BytesIO(outcome[1]))
+        if not writer.pages:
+            if reader.metadata:
+                writer.add_metadata(dict(reader.metadata))
+            if "/Lang" in reader.root_object:  # for screen readers
+                writer.root_object[NameObject("/Lang")] = reader.root_object["/Lang"]
         writer.append(reader)
     out = BytesIO()
     writer.write(out)
@@ -177,10 +220,15 @@ def _join(done: list) -> bytes:
 
 
 def _run_reporting(
-    argv: list[str], payload: bytes, timeout: float, on_progress: Progress
+    argv: list[str],
+    payload: bytes,
+    timeout: float,
+    on_progress: Progress,
+    started: Callable[[subprocess.Popen], None] | None = None,
 ) -> tuple[int, bytes, bytes]:
     """Run the worker, passing its progress lines on as they come; kill it at the
-    deadline. Returns its exit code, stdout and the rest of its stderr."""
+    deadline. ``started`` is given the child as soon as it runs. Returns its exit
+    code, stdout and the rest of its stderr."""
     timed_out = threading.Event()
     out: list[bytes] = []
     errors: list[bytes] = []
@@ -191,6 +239,8 @@ def _run_reporting(
         stderr=subprocess.PIPE,
         cwd=ROOT,
     ) as child:
+        if started is not None:
+            started(child)
 
         def expire() -> None:
             timed_out.set()

@@ -48,14 +48,21 @@ class ProgressLines(logging.Handler):
     ``progress preparing``, ``progress layout 57``, ``progress writing``."""
 
     PAGE = re.compile(r"Creating layout - Page (\d+)")
+    STEP = re.compile(r"Step (\d+)")
 
     def emit(self, record: logging.LogRecord) -> None:
+        # WeasyPrint's steps: 1-4 parse and style, 5 lays out (page by page, and again
+        # when repaginating), 6 writes the PDF and 7 adds its metadata.
         message = record.getMessage()
         page = self.PAGE.search(message)
+        step = self.STEP.match(message)
+        number = int(step.group(1)) if step else 0
         if page:
             line = f"progress layout {page.group(1)}"
-        elif "Creating PDF" in message:
+        elif number >= 6:
             line = "progress writing"
+        elif number == 5:
+            line = "progress layout"
         else:
             line = "progress preparing"
         sys.stderr.write(line + "\n")

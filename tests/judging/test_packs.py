@@ -3,6 +3,7 @@ an organiser, made by a separate process that records its progress, downloaded o
 ready, and never shown to anyone else."""
 
 import re
+import time
 from datetime import date, timedelta
 from io import BytesIO
 
@@ -208,12 +209,16 @@ def test_a_pack_is_laid_out_in_parts_side_by_side_and_joined_in_order(
     app, demo, monkeypatch
 ):
     app.config["PACK_PROCESSES"] = 3
-    children = []
+    children, spans = [], []
     real = pdf._run_reporting
 
-    def spy(argv, payload, timeout, on_progress):
+    def spy(argv, payload, timeout, on_progress, started=None):
         children.append(argv)
-        return real(argv, payload, timeout, on_progress)
+        begun = time.monotonic()
+        try:
+            return real(argv, payload, timeout, on_progress, started)
+        finally:
+            spans.append((begun, time.monotonic()))
 
     monkeypatch.setattr(pdf, "_run_reporting", spy)
     with app.app_context():
@@ -223,10 +228,15 @@ def test_a_pack_is_laid_out_in_parts_side_by_side_and_joined_in_order(
         made = db.session.get(DocumentPack, pack.id)
         document, pages_done = made.pdf, made.pages_done
 
-    # Three layout children, each at the lower priority of a background part.
+    # Three layout children, each at the lower priority of a background part, all
+    # running at once.
     assert len(children) == 3
     assert all(argv[-2:] == ["--progress", "--background"] for argv in children)
-    pages = PdfReader(BytesIO(document)).pages
+    assert max(begun for begun, _ in spans) < min(ended for _, ended in spans)
+    joined = PdfReader(BytesIO(document))
+    assert joined.root_object["/Lang"] == "en-GB"  # kept for screen readers
+    assert joined.metadata.title.startswith("Feedback")
+    pages = joined.pages
     teams = [_team_on(page.extract_text()) for page in pages]
     # One sheet per team, in ranked order across the parts, and every page's footer
     # names its team (a page number would count within a part).
@@ -256,6 +266,50 @@ def test_paper_sheets_are_split_between_judges_never_within_one(app, demo):
         assert sum(f'class="paper-judge">{name}<' in part for part in parts) == 1
     assert sum(part.count('<section class="paper-sheet">') for part in parts) == pages
     assert pages == sum(len(s.sheets) for s in whole)
+
+
+def test_when_a_part_fails_or_progress_cannot_be_recorded_every_child_stops(
+    app, monkeypatch
+):
+    children = []
+    real = pdf._run_reporting
+
+    def spy(argv, payload, timeout, on_progress, started=None):
+        def keep(child):
+            children.append(child)
+            started(child)
+
+        return real(argv, payload, timeout, on_progress, keep)
+
+    def refuse(step, page):
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr(pdf, "_run_reporting", spy)
+    long = "<html><body>" + "<p>A long part.</p>" * 20000 + "</body></html>"
+    begun = time.monotonic()
+    with app.app_context(), pytest.raises(RuntimeError):
+        pdf.parts_to_pdf([long, long], "", on_progress=refuse, timeout=60)
+
+    assert len(children) == 2
+    assert all(child.poll() is not None for child in children)  # none left running
+    assert time.monotonic() - begun < 30  # stopped, not laid out to the end
+
+
+@pytest.mark.parametrize(
+    ("weights", "parts", "runs"),
+    [
+        ([3, 3, 3, 3], 2, [[0, 1], [2, 3]]),
+        ([10, 1, 1], 2, [[0], [1, 2]]),
+        ([1, 1, 1, 1, 1, 1], 3, [[0, 1], [2, 3], [4, 5]]),
+        ([5, 5, 0], 2, [[0], [1, 2]]),  # a judge without sheets joins the last run
+        ([0, 4, 4, 0], 2, [[0, 1], [2, 3]]),
+        ([0, 0, 0], 2, [[0, 1, 2]]),  # nobody has sheets: one part, not one each
+        ([5, 5], 0, [[0, 1]]),
+        ([], 2, [[]]),
+    ],
+)
+def test_paper_packs_are_cut_between_judges_by_their_sheets(weights, parts, runs):
+    assert packs._runs_by_weight(weights, parts) == runs
 
 
 @pytest.mark.parametrize(
