@@ -190,7 +190,10 @@ def _document(kind: PackKind, event: Event, parts: int) -> tuple[list[str], str,
     if kind == PackKind.FEEDBACK:
         items = feedback.all_feedback(event)
         return (
-            [pdf.feedback_html(run) for run in _runs(items, parts)],
+            [
+                pdf.feedback_html([items[i] for i in run])
+                for run in _runs_by_weight([1] * len(items), parts)
+            ],
             pdf.feedback_css(),
             len(items),
         )
@@ -208,8 +211,8 @@ def _document(kind: PackKind, event: Event, parts: int) -> tuple[list[str], str,
 
 def _runs_by_weight(weights: list[int], parts: int) -> list[list[int]]:
     """The indices of ``weights`` cut into at most ``parts`` runs, in order, each
-    about an equal share of the total (a judge's sheets, one page each, stay in one
-    run). An item of no weight joins the run before it, so no run is only such items
+    about an equal share of the total (a team's feedback sheet weighs 1; a judge's
+    scoring sheets, one page each, stay in one run). An item of no weight joins the run before it, so no run is only such items
     unless every item is."""
     total = sum(weights)
     runs: list[list[int]] = [[]]
@@ -224,18 +227,6 @@ def _runs_by_weight(weights: list[int], parts: int) -> list[list[int]]:
             runs.append([])
         runs[-1].append(index)
         done += weight
-    return runs
-
-
-def _runs(items: list, parts: int) -> list[list]:
-    """``items`` cut into at most ``parts`` runs of near-equal length, in order."""
-    parts = max(1, min(parts, len(items)))
-    size, extra = divmod(len(items), parts)
-    runs, start = [], 0
-    for n in range(parts):
-        end = start + size + (n < extra)
-        runs.append(items[start:end])
-        start = end
     return runs
 
 

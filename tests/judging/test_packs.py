@@ -306,20 +306,11 @@ def test_when_a_part_fails_or_progress_cannot_be_recorded_every_child_stops(
         ([0, 0, 0], 2, [[0, 1, 2]]),  # nobody has sheets: one part, not one each
         ([5, 5], 0, [[0, 1]]),
         ([], 2, [[]]),
+        # Feedback sheets weigh one each: near-equal runs.
+        ([1] * 5, 2, [[0, 1, 2], [3, 4]]),
+        ([1] * 6, 3, [[0, 1], [2, 3], [4, 5]]),
+        ([1], 4, [[0]]),
     ],
 )
-def test_paper_packs_are_cut_between_judges_by_their_sheets(weights, parts, runs):
+def test_packs_are_cut_into_runs_of_about_equal_weight(weights, parts, runs):
     assert packs._runs_by_weight(weights, parts) == runs
-
-
-@pytest.mark.parametrize(
-    ("count", "parts", "runs"),
-    [
-        (5, 2, [[0, 1, 2], [3, 4]]),
-        (6, 3, [[0, 1], [2, 3], [4, 5]]),
-        (1, 4, [[0]]),
-        (0, 2, [[]]),
-    ],
-)
-def test_items_are_cut_into_near_equal_runs_in_order(count, parts, runs):
-    assert packs._runs(list(range(count)), parts) == runs
