@@ -64,7 +64,7 @@ from events.rubrics import AggregationMethod
 from judging.scoring import (
     Card,
     Rubric,
-    is_valid,
+    count_cards,
     line_index,
     to_display,
 )
@@ -191,27 +191,19 @@ class ScoreTable:
         """The table of the complete, valid cards without a conflict (scoring rules 1-3),
         straight from the marks: a weighted score is a whole number over the total
         weight."""
-        excluded = set(conflicts)
-        expected = {c.id for c in rubric.criteria}
-        weights = [(c.id, c.weight) for c in rubric.criteria]
-        total_weight = sum(w for _, w in weights)
-        low, high = rubric.scale_min, rubric.scale_max
-        points: dict[int, dict[int, int]] = {}
-        counted: dict[int, dict[int, Mapping[int, int]]] = {}
-        if total_weight <= 0:
-            return cls(points, 1, counted)
-        ids = [c for c, _ in weights]
-        factors = [w for _, w in weights]
-        for card in cards:
-            if (card.pitch_id, card.judge_id) in excluded:
-                continue
-            marks = card.marks
-            if not is_valid(marks, expected, low, high):
-                continue
-            points.setdefault(card.pitch_id, {})[card.judge_id] = sum(
-                map(mul, factors, map(marks.__getitem__, ids))
-            )
-            counted.setdefault(card.pitch_id, {})[card.judge_id] = marks
+        counted = count_cards(cards, rubric, conflicts)
+        total_weight = sum(c.weight for c in rubric.criteria)
+        if not counted:
+            return cls({}, max(total_weight, 1), counted)
+        ids = [c.id for c in rubric.criteria]
+        factors = [c.weight for c in rubric.criteria]
+        points = {
+            pitch: {
+                judge: sum(map(mul, factors, map(marks.__getitem__, ids)))
+                for judge, marks in per.items()
+            }
+            for pitch, per in counted.items()
+        }
         return cls(points, total_weight, counted)
 
     @classmethod

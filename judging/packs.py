@@ -212,8 +212,8 @@ def _document(kind: PackKind, event: Event, parts: int) -> tuple[list[str], str,
 def _runs_by_weight(weights: list[int], parts: int) -> list[list[int]]:
     """The indices of ``weights`` cut into at most ``parts`` runs, in order, each
     about an equal share of the total (a team's feedback sheet weighs 1; a judge's
-    scoring sheets, one page each, stay in one run). An item of no weight joins the run before it, so no run is only such items
-    unless every item is."""
+    scoring sheets, one page each, stay in one run). An item of no weight joins the
+    run before it, so no run is only such items unless every item is."""
     total = sum(weights)
     runs: list[list[int]] = [[]]
     done = 0

@@ -43,19 +43,11 @@ class PdfError(Exception):
 Progress = Callable[[str, int], None]
 
 
-def html_to_pdf(
-    html: str,
-    css: str | None = None,
-    *,
-    on_progress: Progress | None = None,
-    timeout: float | None = None,
-) -> bytes:
+def html_to_pdf(html: str, css: str | None = None) -> bytes:
     """Lay out app-built HTML as a PDF in a limited child process.
 
-    ``css`` is the stylesheet as a string; print.css when not given. ``on_progress`` is
-    called, in this thread, with each step the child reports ("preparing", "layout"
-    with the page number, "writing"); ``timeout`` replaces PDF_TIMEOUT_SECONDS (the
-    background packs of judging.packs have a longer one).
+    ``css`` is the stylesheet as a string; print.css when not given. Large packs go
+    through :func:`parts_to_pdf` instead, with their progress reported.
 
     :raises PdfError: if the HTML is too large, or rendering fails or runs out of time.
     """
@@ -63,30 +55,21 @@ def html_to_pdf(
     if len(html.encode("utf-8")) > cfg["PDF_MAX_HTML_BYTES"]:
         raise PdfError("The document is too large to render")
     css = PRINT_CSS.read_text() if css is None else css
-    payload = json.dumps({"html": html, "css": css}).encode("utf-8")
-    argv = _worker_argv()
-    timeout = cfg["PDF_TIMEOUT_SECONDS"] if timeout is None else timeout
-    if on_progress is None:
-        try:
-            done = subprocess.run(  # noqa: S603 - fixed argv, no shell
-                argv,
-                input=payload,
-                capture_output=True,
-                cwd=ROOT,
-                timeout=timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            raise PdfError("Rendering the document took too long") from None
-        returncode, document, errors = done.returncode, done.stdout, done.stderr
-    else:
-        returncode, document, errors = _run_reporting(
-            [*argv, "--progress"], payload, timeout, on_progress
+    try:
+        done = subprocess.run(  # noqa: S603 - fixed argv, no shell
+            _worker_argv(),
+            input=json.dumps({"html": html, "css": css}).encode("utf-8"),
+            capture_output=True,
+            cwd=ROOT,
+            timeout=cfg["PDF_TIMEOUT_SECONDS"],
+            check=False,
         )
-    if returncode != 0 or not document.startswith(b"%PDF"):
-        current_app.logger.error("PDF worker failed: %s", errors.decode()[-2000:])
-        raise PdfError("The document could not be rendered")
-    return document
+    except subprocess.TimeoutExpired:
+        raise PdfError("Rendering the document took too long") from None
+    outcome = (done.returncode, done.stdout, done.stderr)
+    if not _succeeded(outcome):
+        raise _failure(outcome)
+    return done.stdout
 
 
 def _worker_argv() -> list[str]:

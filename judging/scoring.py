@@ -352,16 +352,28 @@ def compute_results(
 ) -> list[RankedPitch]:
     """Score and rank every pitch. ``conflicts`` holds (pitch_id, judge_id) pairs."""
     excluded = set(conflicts)
+    return rank_counted(
+        pitch_ids, count_cards(cards, rubric, excluded), rubric, excluded
+    )
+
+
+def count_cards(
+    cards: Iterable[Card], rubric: Rubric, conflicts: Iterable[tuple[int, int]] = ()
+) -> dict[int, dict[int, Mapping[int, int]]]:
+    """The marks that count (rules 1 and 3): pitch id -> judge id -> marks, for every
+    complete, valid card without a conflict; none when the weights are not positive."""
+    excluded = set(conflicts)
     expected = {c.id for c in rubric.criteria}
     low, high = rubric.scale_min, rubric.scale_max
     counted: dict[int, dict[int, Mapping[int, int]]] = {}
-    if sum(c.weight for c in rubric.criteria) > 0:
-        for card in cards:
-            if (card.pitch_id, card.judge_id) not in excluded and is_valid(
-                card.marks, expected, low, high
-            ):
-                counted.setdefault(card.pitch_id, {})[card.judge_id] = card.marks
-    return rank_counted(pitch_ids, counted, rubric, excluded)
+    if sum(c.weight for c in rubric.criteria) <= 0:
+        return counted
+    for card in cards:
+        if (card.pitch_id, card.judge_id) not in excluded and is_valid(
+            card.marks, expected, low, high
+        ):
+            counted.setdefault(card.pitch_id, {})[card.judge_id] = card.marks
+    return counted
 
 
 def rank_counted(
@@ -371,8 +383,7 @@ def rank_counted(
     conflicts: Iterable[tuple[int, int]] = (),
     points: Mapping[int, Mapping[int, int]] | None = None,
 ) -> list[RankedPitch]:
-    """compute_results for marks already counted: pitch id -> judge id -> marks, every
-    card complete and valid (rule 1) and without a conflict, as
+    """compute_results for marks already counted by :func:`count_cards`, as
     judging.methods.ScoreTable.counted keeps them with their ``points`` (pitch id ->
     judge id -> weighted_points). ``conflicts`` only names the conflicted judges."""
     conflicted: dict[int, set[int]] = {}
