@@ -2,6 +2,7 @@
 
 import re
 import subprocess
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -61,11 +62,8 @@ def test_organiser_downloads_the_result_sheet(browse, arrange, viewport):
         page.get_by_role("link", name="Download the result sheet (PDF, A4)").click()
     download = info.value
     assert download.suggested_filename == f"{slug}-results.pdf"
-    out = ARTIFACTS / "pdf"
-    out.mkdir(parents=True, exist_ok=True)
     name = f"results-{viewport['width']}x{viewport['height']}"
-    pdf = out / f"{name}.pdf"
-    download.save_as(pdf)
+    pdf = _kept(download, name)
     assert pdf.read_bytes().startswith(b"%PDF")
 
     text = subprocess.run(
@@ -83,7 +81,7 @@ def test_organiser_downloads_the_result_sheet(browse, arrange, viewport):
     # Page 1 as an image, to look at (test-artifacts/pdf/<name>-page1.png).
     subprocess.run(
         ["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile"]
-        + [str(pdf), str(out / f"{name}-page1")],
+        + [str(pdf), str(pdf.with_name(f"{name}-page1"))],
         check=True,
     )
 
@@ -109,10 +107,7 @@ def test_organiser_makes_the_feedback_pack_and_watches_it_being_made(
         page.get_by_role("link", name="Download the PDF").click()
     download = info.value
     assert download.suggested_filename == f"{slug}-feedback-all-teams.pdf"
-    out = ARTIFACTS / "pdf"
-    out.mkdir(parents=True, exist_ok=True)
-    pdf = out / f"feedback-pack-{viewport['width']}x{viewport['height']}.pdf"
-    download.save_as(pdf)
+    pdf = _kept(download, f"feedback-pack-{viewport['width']}x{viewport['height']}")
     text = subprocess.run(
         ["pdftotext", "-layout", str(pdf), "-"],
         capture_output=True,
@@ -128,3 +123,12 @@ def test_organiser_makes_the_feedback_pack_and_watches_it_being_made(
             "link", name="Download it (every team's feedback sheet in one pdf)"
         )
     ).to_be_visible()
+
+
+def _kept(download, name: str) -> Path:
+    """Save a downloaded PDF with the test artefacts, to be looked at; return its path."""
+    out = ARTIFACTS / "pdf"
+    out.mkdir(parents=True, exist_ok=True)
+    pdf = out / f"{name}.pdf"
+    download.save_as(pdf)
+    return pdf
