@@ -977,6 +977,27 @@ def main(argv: list[str] | None = None) -> int:
         seeded = seed(db_path, plan)
         app, big_app = make_app(db_path), make_app(db_path, **BIG_PDF_LIMITS)
         logging.getLogger("weasyprint").setLevel(logging.WARNING)  # no line per page
+        # The ranking is timed first, before the floors below lay PDFs out in this
+        # process: a worker serving the app never runs WeasyPrint, and the heap a
+        # 1,000-pitch layout leaves behind slowed the pure-Python ranking by a tenth or
+        # more (bench/results_bench.py, 23 Nov 2026).
+        if "compute" in args.parts:
+            n = args.compute_pitches
+            print()
+            lines.append(
+                run_compute(
+                    app,
+                    seeded[f"compute-panel-{n}"],
+                    args.compute_repeat,
+                    args.profile,
+                    True,
+                )
+            )
+            lines.append(
+                run_compute(
+                    app, seeded[f"compute-split-{n}"], args.compute_repeat, False, False
+                )
+            )
         if "pdf" in args.parts or "feedback" in args.parts:
             cfg = app.config
             print(
@@ -995,23 +1016,6 @@ def main(argv: list[str] | None = None) -> int:
             lines.append(
                 run_feedback(
                     app, big_app, seeded[f"sheet-{args.feedback_teams}"], args.profile
-                )
-            )
-        if "compute" in args.parts:
-            n = args.compute_pitches
-            print()
-            lines.append(
-                run_compute(
-                    app,
-                    seeded[f"compute-panel-{n}"],
-                    args.compute_repeat,
-                    args.profile,
-                    True,
-                )
-            )
-            lines.append(
-                run_compute(
-                    app, seeded[f"compute-split-{n}"], args.compute_repeat, False, False
                 )
             )
         if "page" in args.parts:

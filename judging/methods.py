@@ -472,23 +472,25 @@ def _place(
     seen: dict[object, int] = {}
     for p in scored:
         seen[keys[p]] = seen.get(keys[p], 0) + 1
-    full = {
-        p: (
-            keys[p],
-            _chain_key(table, p, marks, rubric, left_out) if seen[keys[p]] > 1 else (),
-        )
-        for p in scored
-    }
-    scored.sort(key=lambda p: (-full[p][0], tuple(-v for v in full[p][1]), p))
+    # Sorted as (-key, -chain, pitch) tuples made once: highest first, then the chain,
+    # then the pitch id for a fixed order among pitches still equal.
+    order = []
+    for p in scored:
+        key = keys[p]
+        if seen[key] > 1:
+            chain = _chain_key(table, p, marks, rubric, left_out)
+            order.append((-key, tuple(-v for v in chain), p))
+        else:
+            order.append((-key, (), p))
+    order.sort()
     placed: list[tuple[int, int, bool]] = []
     position = 0
-    last = len(scored) - 1
-    for index, pitch in enumerate(scored):
-        mine = full[pitch]
-        same_as_previous = index > 0 and full[scored[index - 1]] == mine
+    last = len(order) - 1
+    for index, (key, chain, pitch) in enumerate(order):
+        same_as_previous = index > 0 and order[index - 1][:2] == (key, chain)
         if not same_as_previous:
             position = index + 1
-        tied = same_as_previous or (index < last and full[scored[index + 1]] == mine)
+        tied = same_as_previous or (index < last and order[index + 1][:2] == (key, chain))
         placed.append((pitch, position, tied))
     return placed
 
@@ -685,12 +687,17 @@ def judge_reports(scores: Scores) -> list[JudgeReport]:
 
 def _ranks(values: Sequence[Fraction | float | int]) -> list[float]:
     """Average ranks (1 = lowest), ties sharing the mean of their places."""
+    return list(map(_average_ranks(Counter(values)).__getitem__, values))
+
+
+def _average_ranks(counts: Mapping) -> dict:
+    """Each value's average rank among values counted this many times each."""
     average = {}
     below = 0
-    for value, count in sorted(Counter(values).items()):
+    for value, count in sorted(counts.items()):
         average[value] = below + (count + 1) / 2
         below += count
-    return list(map(average.__getitem__, values))
+    return average
 
 
 def spearman(
@@ -703,17 +710,27 @@ def spearman(
     return _rho(_ranks(a), _ranks(b))
 
 
-def _rho(ra: list[float], rb: list[float]) -> Decimal | None:
+def _rho(
+    ra: list[float], rb: list[float], va: float | None = None, vb: float | None = None
+) -> Decimal | None:
     """Pearson's correlation of two lists of average ranks: Spearman's rho. Average
-    ranks of n values always add up to n (n + 1) / 2, so both means are (n + 1) / 2."""
+    ranks of n values always add up to n (n + 1) / 2, so both means are (n + 1) / 2.
+    ``va`` and ``vb`` are each list's :func:`_spread`, when already worked out."""
     n = len(ra)
-    if ra.count(ra[0]) == n or rb.count(rb[0]) == n:  # a constant list has no order
+    va = _spread(ra) if va is None else va
+    vb = _spread(rb) if vb is None else vb
+    if not va or not vb:  # a constant list has no order
         return None
-    square_of_mean = n * ((n + 1) / 2) ** 2
-    cov = sum(map(mul, ra, rb)) - square_of_mean
-    va = sum(map(mul, ra, ra)) - square_of_mean
-    vb = sum(map(mul, rb, rb)) - square_of_mean
+    cov = sum(map(mul, ra, rb)) - n * ((n + 1) / 2) ** 2
     return Decimal(repr(round(cov / (va * vb) ** 0.5, 12)))
+
+
+def _spread(ranks: list[float]) -> float:
+    """n times the variance of a list of average ranks (0 when they are all equal)."""
+    n = len(ranks)
+    if ranks.count(ranks[0]) == n:
+        return 0.0
+    return sum(map(mul, ranks, ranks)) - n * ((n + 1) / 2) ** 2
 
 
 @dataclass(frozen=True)
@@ -732,23 +749,35 @@ def agreement(scores: Scores) -> Agreement:
         for judge, value in per_pitch.items():
             by_judge.setdefault(judge, {})[pitch] = value
     # A pair sharing all of a judge's pitches uses that judge's ranks, worked out once
-    # (every pair, on a full panel); else the shared pitches' scores are ranked afresh.
-    whole: dict[int, list[float]] = {}
+    # (every pair, on a full panel). Else the shared pitches are ranked from how often
+    # the judge gave each score, less the scores of the pitches the pair do not share.
+    whole: dict[int, tuple[list[float], float]] = {}
+    counts = {judge: Counter(mine.values()) for judge, mine in by_judge.items()}
 
-    def ranks(judge: int, shared: list[int]) -> list[float]:
+    def ranks(
+        judge: int, shared: list[int], common: set[int]
+    ) -> tuple[list[float], float | None]:
+        """The judge's ranks on the shared pitches, and their spread when known."""
         mine = by_judge[judge]
         if len(shared) < len(mine):
-            return _ranks(list(map(mine.__getitem__, shared)))
+            left = counts[judge].copy()
+            left.subtract(map(mine.__getitem__, mine.keys() - common))
+            average = _average_ranks(left)
+            return list(map(average.__getitem__, map(mine.__getitem__, shared))), None
         if judge not in whole:
-            whole[judge] = _ranks(list(map(mine.__getitem__, shared)))
+            average = _average_ranks(counts[judge])
+            got = list(map(average.__getitem__, map(mine.__getitem__, shared)))
+            whole[judge] = got, _spread(got)
         return whole[judge]
 
     rhos = []
     for a, b in combinations(sorted(by_judge), 2):
-        shared = sorted(by_judge[a].keys() & by_judge[b].keys())  # one order for both
-        if len(shared) < AGREEMENT_MIN_SHARED:
+        common = by_judge[a].keys() & by_judge[b].keys()
+        if len(common) < AGREEMENT_MIN_SHARED:
             continue
-        rho = _rho(ranks(a, shared), ranks(b, shared))
+        shared = sorted(common)  # one order for both
+        (ra, va), (rb, vb) = ranks(a, shared, common), ranks(b, shared, common)
+        rho = _rho(ra, rb, va, vb)
         if rho is not None:
             rhos.append(rho)
     if not rhos:

@@ -42,10 +42,12 @@ Rules
 """
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 TWO_PLACES = Decimal("0.01")
 CHAIR_DECIDES = "Tied: the chair decides"
@@ -141,9 +143,13 @@ def to_display(value: Fraction | None) -> Decimal | None:
     return _hundredths(value.numerator, value.denominator)
 
 
+@lru_cache(maxsize=4096)
 def _hundredths(numerator: int, denominator: int) -> Decimal:
     """numerator / denominator (denominator > 0) rounded half-up, away from zero, to 2
-    places, in whole numbers: to_display without making a Fraction."""
+    places, in whole numbers: to_display without making a Fraction.
+
+    Remembered: a panel's weighted scores and means repeat the same few hundred
+    fractions over and over (Decimals are immutable, so sharing one is safe)."""
     hundredths, rest = divmod(abs(numerator) * 100, denominator)
     if 2 * rest >= denominator:
         hundredths += 1
@@ -318,17 +324,28 @@ def rank(results: Sequence[PitchResult], rubric: Rubric) -> list[RankedPitch]:
     unscored = sorted(
         (r for r in results if r.mean_exact is None), key=lambda r: r.pitch_id
     )
+    # Each pitch's key, made once: its mean, and its tie-break means when another
+    # pitch has the same mean (the chain never decides between different means).
+    shared = Counter(r.mean_exact for r in scored)
+    keys = {
+        r.pitch_id: (r.mean_exact, _tie_key(r, chain) if shared[r.mean_exact] > 1 else ())
+        for r in scored
+    }
     scored.sort(
-        key=lambda r: (-r.mean_exact, tuple(-v for v in _tie_key(r, chain)), r.pitch_id)
+        key=lambda r: (
+            -r.mean_exact,
+            tuple(-v for v in keys[r.pitch_id][1]),
+            r.pitch_id,
+        )
     )
     ranked: list[RankedPitch] = []
     position = 0
     for index, result in enumerate(scored):
-        key = (result.mean_exact, _tie_key(result, chain))
+        key = keys[result.pitch_id]
         prev = scored[index - 1] if index else None
         nxt = scored[index + 1] if index + 1 < len(scored) else None
-        prev_key = (prev.mean_exact, _tie_key(prev, chain)) if prev else None
-        nxt_key = (nxt.mean_exact, _tie_key(nxt, chain)) if nxt else None
+        prev_key = keys[prev.pitch_id] if prev else None
+        nxt_key = keys[nxt.pitch_id] if nxt else None
         if prev_key != key:
             position = index + 1
         tied = key in (prev_key, nxt_key)
