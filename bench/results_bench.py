@@ -542,7 +542,7 @@ def sheet_breakdown(app, slug: str) -> tuple[str, str, dict]:
             "analyse": t_analyse,
             "sheet html": t_html,
         }
-        return html, pdf.PRINT_CSS.read_text(), steps
+        return html, pdf.results_css(event), steps
 
 
 def run_sheet(app, big_app, seeded: Seeded, repeat: int, do_profile: bool) -> Line:

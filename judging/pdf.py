@@ -18,7 +18,7 @@ from flask import Response, current_app, render_template, send_file
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject
 
-from events.templating import london
+from events.templating import london, london_date
 from extensions import utcnow
 from judging import (
     analysis,
@@ -339,6 +339,16 @@ def results_sheet_html(results: Results) -> str:
     )
 
 
+def results_css(event) -> str:
+    """print.css, whose footer says the sheet is confidential, until the results are
+    published; then the footer gives the date they were published."""
+    if event.published_at is None:
+        return PRINT_CSS.read_text()
+    return _css(
+        "Pitchpanel result sheet", f"Published {london_date(event.published_at)}"
+    )
+
+
 def render_results_pdf(results: Results) -> bytes:
     """Return the A4 result sheet for an event as PDF bytes."""
-    return html_to_pdf(results_sheet_html(results))
+    return html_to_pdf(results_sheet_html(results), results_css(results.event))

@@ -541,6 +541,9 @@ def test_demo_result_sheet_reads_the_methods_robustness_and_judges(
         document = pdf.render_results_pdf(judging.compute_results(demo_event()))
 
     text = " ".join(pdf_text(document, tmp_path).split())
+    # Published: each page's footer gives the date, and no page calls it confidential.
+    assert text.count("Published 22 May 2026 Page") == text.count("Page ") == 5
+    assert "Confidential" not in text
     assert "Other methods" in text
     assert "Mean (declared) Median Trimmed mean Z-scores" in text
     assert "T01 Sip Smart 4.33 (1) 4.25 (1) 4.33 (1) 4.47 (1)" in text

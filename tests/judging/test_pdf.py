@@ -192,6 +192,8 @@ def test_render_results_pdf_is_a_pdf_with_page_numbers_and_ranking(
     assert document.startswith(b"%PDF")
     text = pdf_text(document, tmp_path)
     assert re.search(r"Page 1 of \d+", text)
+    # In moderation the results are not public yet: every page says so.
+    assert text.count("Confidential until published") == text.count("Page ")
     positions = [
         text.index(name) for name in ("Cedarwood", "<script>alert(1)", "Alderwood")
     ]
