@@ -43,6 +43,7 @@ def test_scoring_module_imports_no_framework():
         "dataclasses",
         "decimal",
         "fractions",
+        "functools",  # lru_cache: rounded figures are remembered
         "statistics",
         "typing",
         "math",
