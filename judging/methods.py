@@ -490,7 +490,9 @@ def _place(
         same_as_previous = index > 0 and order[index - 1][:2] == (key, chain)
         if not same_as_previous:
             position = index + 1
-        tied = same_as_previous or (index < last and order[index + 1][:2] == (key, chain))
+        tied = same_as_previous or (
+            index < last and order[index + 1][:2] == (key, chain)
+        )
         placed.append((pitch, position, tied))
     return placed
 

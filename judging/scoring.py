@@ -328,7 +328,10 @@ def rank(results: Sequence[PitchResult], rubric: Rubric) -> list[RankedPitch]:
     # pitch has the same mean (the chain never decides between different means).
     shared = Counter(r.mean_exact for r in scored)
     keys = {
-        r.pitch_id: (r.mean_exact, _tie_key(r, chain) if shared[r.mean_exact] > 1 else ())
+        r.pitch_id: (
+            r.mean_exact,
+            _tie_key(r, chain) if shared[r.mean_exact] > 1 else (),
+        )
         for r in scored
     }
     scored.sort(
