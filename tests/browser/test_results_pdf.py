@@ -66,12 +66,7 @@ def test_organiser_downloads_the_result_sheet(browse, arrange, viewport):
     pdf = _kept(download, name)
     assert pdf.read_bytes().startswith(b"%PDF")
 
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(pdf), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    text = _text(pdf)
     assert _ranking_names(text) == RANKED
     assert re.search(r"^\s*1\s+T\d+ Charlie Meds Mate\s+5\.00", text, re.M), text
     assert re.search(r"^\s*2\s+T\d+ Alpha Sip Smart\s+4\.00", text, re.M), text
@@ -108,12 +103,7 @@ def test_organiser_makes_the_feedback_pack_and_watches_it_being_made(
     download = info.value
     assert download.suggested_filename == f"{slug}-feedback-all-teams.pdf"
     pdf = _kept(download, f"feedback-pack-{viewport['width']}x{viewport['height']}")
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(pdf), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    text = _text(pdf)
     positions = [text.index(name) for name in RANKED]
     assert positions == sorted(positions)  # a sheet per team, in ranked order
 
@@ -123,6 +113,16 @@ def test_organiser_makes_the_feedback_pack_and_watches_it_being_made(
             "link", name="Download it (every team's feedback sheet in one pdf)"
         )
     ).to_be_visible()
+
+
+def _text(pdf: Path) -> str:
+    """The PDF's text, laid out as on the page (pdftotext -layout)."""
+    return subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
 
 
 def _kept(download, name: str) -> Path:
