@@ -240,8 +240,16 @@ class PanelMember(db.Model):
     # Set when the organiser records that the judge dropped out of a split event: their
     # pitches were redistributed and they get none in later redistributions.
     dropped_out_at: Mapped[datetime | None]
+    # Set when an organiser voids the judge's scores: none of their scorecards
+    # count, and they can no longer score. Kept with the reason; restoring clears it.
+    scores_voided_at: Mapped[datetime | None]
+    scores_voided_reason: Mapped[str] = mapped_column(String(500), default="")
 
     user = relationship("User")
+
+    @property
+    def scores_voided(self) -> bool:
+        return self.scores_voided_at is not None
 
     def __repr__(self) -> str:
         return f"<PanelMember event={self.event_id} user={self.user_id}>"

@@ -184,6 +184,22 @@ class ConflictForm(FlaskForm):
     )
 
 
+class VoidScoresForm(FlaskForm):
+    """An organiser voids all of one judge's scores (judging.voiding, R-42)."""
+
+    reason = TextAreaField(
+        "Why do this judge's scores not count?",
+        description="For example: the judge left after the third pitch, or turned out "
+        "to be conflicted for the whole event. Organisers see this on the result "
+        "sheet and in the audit log; teams do not.",
+        filters=[clean_filter],
+        validators=[
+            DataRequired("Say why this judge's scores do not count"),
+            Length(max=500),
+        ],
+    )
+
+
 class DeclarationForm(FlaskForm):
     """A judge's organisation and declared interests, once per event."""
 

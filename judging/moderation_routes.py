@@ -1,13 +1,14 @@
 """The chair's moderation console and lock, reminders to judges, and the audit log."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask_login import current_user, fresh_login_required
 
 from auth.policy import JUDGE, ORGANISER, allow, event_roles
 from events import services as event_services
 from events.forms import ActionForm
 from extensions import db
-from judging import moderation, services
+from judging import moderation, services, voiding
+from judging.forms import VoidScoresForm
 
 bp = Blueprint("moderation", __name__, url_prefix="/events/<slug>")
 
@@ -90,6 +91,66 @@ def remind(slug: str, member_id: int):
             flash(
                 f"Reminder recorded for {member.user.display_name} ({done} of {total} "
                 "scored). They will see it on their scoring page",
+                "success",
+            )
+    return redirect(url_for(back, slug=slug))
+
+
+@bp.route("/judges/<int:member_id>/void", methods=["GET", "POST"])
+@allow(ORGANISER)
+@fresh_login_required
+def void(slug: str, member_id: int):
+    """Ask for a reason, then void every score the judge gave (R-42)."""
+    event = event_services.get_event_or_404(slug)
+    member = voiding.get_member_or_404(event, member_id)
+    back = request.values.get("back", "")
+    back = back if back in BACK else "manage"
+    form = VoidScoresForm()
+    if form.validate_on_submit():
+        try:
+            member, count = voiding.void_scores(
+                current_user, event, member_id, form.reason.data
+            )
+        except (event_services.EventError, services.JudgingError) as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(
+                f"{member.user.display_name}'s scores are void: {count} "
+                f"scorecard{'s' if count != 1 else ''} no longer count, and they "
+                "cannot score",
+                "success",
+            )
+            return redirect(url_for(BACK[back], slug=slug))
+    return render_template(
+        "judging/void.html",
+        event=event,
+        member=member,
+        form=form,
+        back=back,
+        scorecards=voiding.scorecard_count(event, member.user_id),
+        can_void=services.can_score(event),
+    ), 400 if form.errors else 200
+
+
+@bp.route("/judges/<int:member_id>/restore-scores", methods=["POST"])
+@allow(ORGANISER)
+@fresh_login_required
+def restore_scores(slug: str, member_id: int):
+    """Count a voided judge's scores again (audited)."""
+    event = event_services.get_event_or_404(slug)
+    back = BACK.get(request.form.get("back", ""), "portal.manage")
+    if ActionForm().validate_on_submit():
+        try:
+            member = voiding.restore_scores(current_user, event, member_id)
+        except (event_services.EventError, services.JudgingError) as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(
+                f"{member.user.display_name}'s scores count again, and they can score",
                 "success",
             )
     return redirect(url_for(back, slug=slug))

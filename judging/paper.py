@@ -323,7 +323,11 @@ def _parse_row(
         errors.append(RowError(n, "team", "This team has not submitted a pitch"))
     else:
         pitch = team.pitch
-    if member is not None and pitch is not None:
+    if member is not None and member.scores_voided:
+        errors.append(
+            RowError(n, "judge_email", "The organisers have voided this judge's scores")
+        )
+    elif member is not None and pitch is not None:
         if ctx.conflicted(member, pitch):
             errors.append(
                 RowError(

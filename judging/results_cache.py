@@ -9,8 +9,9 @@ figures, as plain values) are kept per event, in each worker process, with a
 *fingerprint* of everything they were drawn from:
 
 - the newest audit entry anywhere. Every change that moves a result is audited (R-36:
-  scores, conflicts, assignment, phase, method, moderation, funding, prizes, votes
-  opened and closed, pitches, teams, the rubric), so any of them changes it;
+  scores, voided judges, conflicts, assignment, phase, method, moderation, funding,
+  prizes, votes opened and closed, pitches, teams, the rubric), so any of them changes
+  it;
 - the event's ballot count (ballots are anonymous and not audited);
 - the event's own state (phase, locks, approvals, method, draw seed, categories), and
   when it was created, so a database rebuilt under a running server (the demo's reset)

@@ -54,12 +54,14 @@ bp = Blueprint("judging", __name__, url_prefix="/events/<slug>")
 def queue(slug: str):
     """Show the judge's pitches in running order, with their progress."""
     event = event_services.get_event_or_404(slug)
+    member = event_services.get_panel_member(event, current_user)
     return render_template(
         "judging/queue.html",
         event=event,
         queue=services.judge_queue(event, current_user),
-        can_score=services.can_score(event),
-        member=event_services.get_panel_member(event, current_user),
+        can_score=services.can_score(event) and not _voided(member),
+        member=member,
+        voided_message=saving.VOIDED_MESSAGE,
         reminder=moderation.pending_reminder(event, current_user),
     )
 
@@ -124,14 +126,22 @@ def scorecard(slug: str, pitch_id: int):
     )
 
 
+def _voided(member) -> bool:
+    """Whether an organiser voided this judge's scores (judging.voiding)."""
+    return member is not None and member.scores_voided
+
+
 def _scorecard_page(event, pitch, card, form, status: int = 200):
+    voided = _voided(event_services.get_panel_member(event, current_user))
     return render_template(
         "judging/scorecard.html",
         event=event,
         pitch=pitch,
         card=card,
         form=form,
-        can_score=services.can_score(event, pitch),
+        can_score=services.can_score(event, pitch) and not voided,
+        voided=voided,
+        voided_message=saving.VOIDED_MESSAGE,
         queue=services.judge_queue(event, current_user),
     ), status
 

@@ -51,6 +51,11 @@ class StaleRevision(JudgingError):
     """The scorecard changed since the client loaded it: a newer edit must not be lost."""
 
 
+VOIDED_MESSAGE = (
+    "The organisers have voided your scores for this event, so you cannot score. "
+    "Ask them if you think this is a mistake."
+)
+
 # A practice (calibration) pitch is scored before judging opens and never counts.
 PRACTICE_PHASES = (EventPhase.SUBMISSIONS_CLOSED, EventPhase.JUDGING)
 SCORING_PHASES = (EventPhase.JUDGING, EventPhase.MODERATION)
@@ -127,6 +132,8 @@ class ScoringContext:
     # The submission key the client sent, and (judge, scorecard) if it was used already.
     key: str = ""
     key_used_by: tuple[int, int] | None = None
+    # An organiser voided the judge's scores (judging.voiding): they cannot score.
+    voided: bool = False
 
     @property
     def moderating(self) -> bool:
@@ -175,6 +182,13 @@ _CONTEXT = (
         exists()
         .where(_panel.c.event_id == _events.c.id, _panel.c.user_id == _JUDGE)
         .label("on_panel"),
+        exists()
+        .where(
+            _panel.c.event_id == _events.c.id,
+            _panel.c.user_id == _JUDGE,
+            _panel.c.scores_voided_at.is_not(None),
+        )
+        .label("voided"),
         exists()
         .where(
             _assigned.c.event_id == _events.c.id,
@@ -357,6 +371,7 @@ def open_scorecard(
         key_used_by=None
         if row["key_scorecard_id"] is None
         else (row["key_judge_id"], row["key_scorecard_id"]),
+        voided=row["voided"],
     )
 
 
@@ -369,8 +384,8 @@ def save(ctx: ScoringContext, data: ScoreInput) -> SaveOutcome:
     "score.revised_in_moderation" with the old and new marks, and is refused once the
     chair has locked moderation. The caller commits.
 
-    :raises EventError: if scoring is closed, moderation is locked or the chair locked
-        the pitch.
+    :raises EventError: if scoring is closed, moderation is locked, the chair locked
+        the pitch, or an organiser voided the judge's scores.
     :raises JudgingError: if a mark, the feedback, the conditions or the reason is
         missing or invalid, or the submission key belongs to another scorecard.
     :raises StaleRevision: if the scorecard changed since the client loaded it.
@@ -380,6 +395,8 @@ def save(ctx: ScoringContext, data: ScoreInput) -> SaveOutcome:
     replay = _replayed(conn, ctx, data.submission_key)
     if replay is not None:
         return replay
+    if ctx.voided:
+        raise event_services.EventError(VOIDED_MESSAGE)
     if ctx.chair_locked and not ctx.moderating:  # moderation has its own rules
         raise event_services.EventError(
             "The chair has locked this pitch: its scores can no longer change"

@@ -4,9 +4,10 @@ injection (R-27) by exports.to_csv and exports.to_xlsx.
 
 *By judge* is one row per scorecard saved for a ranked pitch: the judge, the team, each
 criterion's mark, the weighted score, the recommendation, and whether it counted (and if
-not, why: a conflict of interest, not assigned in split mode, or incomplete). *By pitch*
-is one row per pitch in ranked order: the declared method's score and rank, the mean,
-median, trimmed mean and z-score, the judges counted and the mean mark per criterion.
+not, why: the judge's scores were voided, a conflict of interest, not assigned in split
+mode, or incomplete). *By pitch* is one row per pitch in ranked order: the declared
+method's score and rank, the mean, median, trimmed mean and z-score, the judges counted
+and the mean mark per criterion.
 Private notes never leave the scorecard.
 """
 
@@ -65,6 +66,7 @@ def by_judge(results: Results) -> Table:
     ):
         marks.setdefault(card_id, {})[criterion_id] = value
     counted_pairs = {(c.pitch_id, c.judge_id) for c in results.cards}
+    voided = results.voided_judge_ids
     rows = []
     for card in sorted(cards, key=lambda c: (names.get(c.judge_id, ""), c.pitch_id)):
         row = rows_by_pitch[card.pitch_id]
@@ -74,7 +76,9 @@ def by_judge(results: Results) -> Table:
         )
         pair = (card.pitch_id, card.judge_id)
         why = (
-            "conflict of interest"
+            "scores voided by the organisers"
+            if card.judge_id in voided
+            else "conflict of interest"
             if pair in results.excluded
             else "not assigned"
             if pair not in counted_pairs

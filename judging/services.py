@@ -1,10 +1,11 @@
 """Business rules for judging: the judge's queue, scorecards, conflicts and results."""
 
 import gc
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import NamedTuple
@@ -233,6 +234,16 @@ class ConflictNote:
 
 
 @dataclass(frozen=True)
+class VoidNote:
+    """A judge whose scores an organiser voided (judging.voiding): none of them count."""
+
+    judge: User
+    reason: str
+    at: datetime
+    scorecards: int  # how many of their scorecards were left out
+
+
+@dataclass(frozen=True)
 class Results:
     event: Event
     criteria: tuple[Criterion, ...]
@@ -253,6 +264,12 @@ class Results:
     declared_exact: dict[int, Fraction | None] = field(default_factory=dict)
     # The draw among pitches tied at the funding line, when one was made (rule 8).
     draw: scoring.Draw | None = None
+    # Judges whose scores were voided: their cards are not in ``cards`` at all.
+    voided: tuple[VoidNote, ...] = ()
+
+    @property
+    def voided_judge_ids(self) -> frozenset[int]:
+        return frozenset(note.judge.id for note in self.voided)
 
     @property
     def has_unresolved_ties(self) -> bool:
@@ -301,6 +318,12 @@ def compute_results(event: Event) -> Results:
     for pitch_id, judge_id, criterion_id, value in rows:
         marks.setdefault((pitch_id, judge_id), {})[criterion_id] = value
     cards = [scoring.Card(p, j, m) for (p, j), m in marks.items() if p in by_id]
+    judges = tuple(event_services.list_panel(event))
+    # An organiser voided these judges' scores (judging.voiding): none of them count.
+    voided = {m.user_id: m for m in judges if m.scores_voided}
+    left_out = Counter(c.judge_id for c in cards if c.judge_id in voided)
+    if voided:
+        cards = [c for c in cards if c.judge_id not in voided]
     # Split mode: only the cards of assigned pairs count (issue 3, assignment).
     cards = assignment_service.counted_cards(event, cards)
     declared = declared_conflicts(event)
@@ -326,7 +349,6 @@ def compute_results(event: Event) -> Results:
         event.funding_tie_seed if event.funding_tie_draw else None,
         {p.id: p.team.ref for p in pitches},
     )
-    judges = tuple(event_services.list_panel(event))
     users = {m.user_id: m.user for m in judges}
     notes = [
         ConflictNote(
@@ -374,6 +396,20 @@ def compute_results(event: Event) -> Results:
         },
         declared_exact=declared_exact,
         draw=draw,
+        voided=tuple(
+            sorted(
+                (
+                    VoidNote(
+                        m.user,
+                        m.scores_voided_reason,
+                        m.scores_voided_at,
+                        left_out[m.user_id],
+                    )
+                    for m in voided.values()
+                ),
+                key=lambda n: (n.judge.display_name, n.judge.id),
+            )
+        ),
     )
 
 
@@ -437,6 +473,7 @@ class PanelJudge:
     user_id: int
     name: str
     is_chair: bool
+    scores_voided: bool = False  # judging.voiding: none of their scores count
 
 
 class JudgeProgress(NamedTuple):
@@ -469,7 +506,11 @@ def progress_by_judge(event: Event) -> list[JudgeProgress]:
             mine = pitch_ids
         mine = mine - excluded.get(judge_id, none)
         judge = PanelJudge(
-            member.id, judge_id, member.user.display_name, member.is_chair
+            member.id,
+            judge_id,
+            member.user.display_name,
+            member.is_chair,
+            member.scores_voided,
         )
         out.append(
             JudgeProgress(judge, len(mine & scored.get(judge_id, none)), len(mine))
@@ -487,9 +528,11 @@ def _by_judge(pairs: Iterable[tuple[int, int]]) -> dict[int, set[int]]:
 
 def conditions_by_pitch(event: Event) -> dict[int, list[str]]:
     """Return {pitch id: conditions} from the counted "fund with conditions" scorecards,
-    without the judges' names, for the organisers' results page."""
+    without the judges' names, for the organisers' results page. Neither a conflicted
+    judge's nor a voided judge's (judging.voiding) conditions count."""
     pitch_ids = pitch_services.submitted_pitch_ids(event)
     conflicts = excluded_pairs(event)
+    voided = {m.user_id for m in event_services.list_panel(event) if m.scores_voided}
     out: dict[int, list[str]] = {}
     for pitch_id, judge_id, text in db.session.execute(
         select(Scorecard.pitch_id, Scorecard.judge_id, Scorecard.conditions)
@@ -501,6 +544,10 @@ def conditions_by_pitch(event: Event) -> dict[int, list[str]]:
         )
         .order_by(Scorecard.pitch_id, Scorecard.id)
     ):
-        if pitch_id in pitch_ids and (pitch_id, judge_id) not in conflicts:
+        if (
+            pitch_id in pitch_ids
+            and (pitch_id, judge_id) not in conflicts
+            and judge_id not in voided
+        ):
             out.setdefault(pitch_id, []).append(text)
     return out

@@ -610,3 +610,71 @@ def test_organiser_imports_paper_scores_after_fixing_a_bad_row(
     assert sorted(first["progress"]) == sorted(
         (name, 2, 2) for name in PAPER_JUDGES.values()
     )
+
+
+# --- 4. Voiding a judge's scores (R-42) --------------------------------------------------
+
+VOID = "void-day"
+VOID_REASON = "Left after the first pitch: called back to the ward"
+
+
+def arrange_void():
+    """An event in judging: two judges who both scored the one submitted pitch."""
+    organiser = factories.make_user(name="Olive Organiser", is_organiser=True)
+    event = factories.make_event(organiser, phase=EventPhase.JUDGING, slug=VOID)
+    pitch = factories.make_team(event, name="Sip Smart", submitted=True).pitch
+    judges = {}
+    for name, value in (("Ada Lovell", 5), ("Bea Marsh", 2)):
+        user = factories.make_user(name=name)
+        factories.make_judge(event, user)
+        factories.make_scorecard(pitch, user, [value] * len(event.criteria), event)
+        judges[name] = user
+    return organiser.email, judges["Ada Lovell"].email
+
+
+@TABLETS
+def test_organiser_voids_a_judges_scores_and_the_judge_cannot_score(
+    browse, arrange, live_server
+):
+    email, judge_email = arrange(arrange_void)
+    page = browse.page
+    browse.sign_in(email)
+
+    browse.goto(f"/events/{VOID}/results")
+    expect(page.get_by_text("5.00", exact=False).first).to_be_visible()
+    page.get_by_role("link", name=re.compile(r"^Void scores\s*of Ada Lovell$")).click()
+    expect(page.get_by_role("heading", name="Void Ada Lovell's scores")).to_be_visible()
+    expect(page.get_by_text("Ada Lovell has saved 1 scorecard")).to_be_visible()
+    browse.check()
+
+    # Without a reason: an error summary, and nothing changes.
+    page.get_by_role("button", name="Void Ada Lovell's scores").click()
+    expect(page.locator(".nhsuk-error-summary")).to_contain_text("Say why")
+    browse.check()
+    page.get_by_label("Why do this judge's scores not count?").fill(VOID_REASON)
+    page.get_by_role("button", name="Void Ada Lovell's scores").click()
+    _flash(page, "Ada Lovell's scores are void: 1 scorecard no longer count")
+    page.wait_for_url(re.compile(rf"/events/{VOID}/results$"))
+    expect(page.locator(".nhsuk-tag--red", has_text="Scores void")).to_be_visible()
+    expect(page.get_by_text(VOID_REASON)).to_be_visible()
+    expect(_button(page, "Restore scores", "of Ada Lovell")).to_be_visible()
+    browse.check()
+    with live_server.app.app_context():
+        event = _event(VOID)
+        members = {
+            m.user.display_name: m
+            for m in db.session.scalars(
+                select(PanelMember).where(PanelMember.event_id == event.id)
+            )
+        }
+        assert members["Ada Lovell"].scores_voided_reason == VOID_REASON
+        assert members["Bea Marsh"].scores_voided_at is None
+        results = services.compute_results(event)
+        assert [str(r.result.mean) for r in results.rows] == ["2.00"]
+        assert _audit_actions(event, "score.judge_%") == ["score.judge_voided"]
+
+    _sign_out(browse)
+    browse.sign_in(judge_email)
+    browse.goto(f"/events/{VOID}/judge")
+    expect(page.get_by_text("Your scores are void")).to_be_visible()
+    browse.check()

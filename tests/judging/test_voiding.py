@@ -1,0 +1,430 @@
+"""Voiding a judge's scores (R-42): left out of everything that counts, audited,
+refused once scores can no longer change, and restorable until then."""
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from auth.models import AuditEntry, User
+from events.models import Event, EventPhase, PanelMember
+from extensions import db, utcnow
+from judging import feedback, moderation, pdf, saving, score_exports, services, voiding
+from judging.models import Recommendation, Scorecard
+from pitches.models import Pitch
+from tests.factories import (
+    PASSWORD,
+    make_event,
+    make_judge,
+    make_team,
+    make_user,
+    sign_in,
+)
+
+P = EventPhase
+HIGH = [5, 5, 5, 5, 5, 5, 5]
+LOW = [2, 2, 2, 2, 2, 2, 2]
+REASON = "Left after the first pitch: a clinical emergency on the ward"
+
+
+def _event() -> Event:
+    return db.session.scalar(select(Event).where(Event.slug == "void"))
+
+
+def _input(event, values, key: str, **extra) -> services.ScoreInput:
+    return services.ScoreInput(
+        marks={c.id: v for c, v in zip(event.criteria, values, strict=True)},
+        feedback=extra.pop("feedback", "Clear benefit; cost the pilot."),
+        recommendation=extra.pop("recommendation", Recommendation.FUND),
+        submission_key=key,
+        base_revision=0,
+        **extra,
+    )
+
+
+@pytest.fixture
+def ev(app):
+    """An event in judging: an organiser, a chair and a judge who both scored the first
+    of two pitches (the judge generously, with conditions); nobody scored the second."""
+    with app.app_context():
+        organiser = make_user("org@example.org", "Olive Organiser")
+        event = make_event(organiser, slug="void", phase=P.JUDGING)
+        chair = make_judge(
+            event, make_user("chair@example.org", "Cara Chair"), chair=True
+        )
+        judge = make_judge(event, make_user("judge@example.org", "Vic Voided"))
+        pitch1 = make_team(event, name="Sip Squad", submitted=True).pitch
+        pitch2 = make_team(event, name="Falls Fixers", submitted=True).pitch
+        services.record_scorecard(
+            chair, event, pitch1, _input(event, LOW, "c" * 20, feedback="Needs work.")
+        )
+        services.record_scorecard(
+            judge,
+            event,
+            pitch1,
+            _input(
+                event,
+                HIGH,
+                "j" * 20,
+                feedback="Brilliant, fund it all.",
+                recommendation=Recommendation.FUND_WITH_CONDITIONS,
+                conditions="Hire a project manager",
+            ),
+        )
+        db.session.commit()
+        member_id = db.session.scalar(
+            select(PanelMember.id).where(PanelMember.user_id == judge.id)
+        )
+        return {
+            "organiser": organiser.id,
+            "judge": judge.id,
+            "judge_login": judge.get_id(),
+            "chair_login": chair.get_id(),
+            "member": member_id,
+            "pitch1": pitch1.id,
+            "pitch2": pitch2.id,
+        }
+
+
+def _void(ev, reason: str = REASON) -> tuple[PanelMember, int]:
+    got = voiding.void_scores(
+        db.session.get(User, ev["organiser"]), _event(), ev["member"], reason
+    )
+    db.session.commit()
+    return got
+
+
+def _row(results, pitch_id: int):
+    return next(r for r in results.rows if r.pitch.id == pitch_id)
+
+
+def _fresh_organiser(app):
+    """Signed in through the form: voiding is a fresh-login action (R-19)."""
+    client = app.test_client()
+    client.post("/login", data={"email": "org@example.org", "password": PASSWORD})
+    return client
+
+
+# --- the service -----------------------------------------------------------------------
+
+
+def test_void_leaves_the_judges_scores_out_and_records_why(app, ev):
+    with app.app_context():
+        before = _row(services.compute_results(_event()), ev["pitch1"]).result
+        member, count = _void(ev)
+        results = services.compute_results(_event())
+        after = _row(results, ev["pitch1"]).result
+        stored = db.session.get(PanelMember, ev["member"])
+        entry = db.session.scalar(
+            select(AuditEntry).where(AuditEntry.action == voiding.VOIDED)
+        )
+
+        assert (before.judges_counted, str(before.mean)) == (2, "3.50")
+        assert (after.judges_counted, str(after.mean)) == (1, "2.00")
+        assert [j for j, _ in after.judge_scores] == [
+            db.session.scalar(select(User.id).where(User.display_name == "Cara Chair"))
+        ]
+        assert count == 1 and member.id == ev["member"]
+        assert stored.scores_voided_at is not None
+        assert stored.scores_voided_reason == REASON
+        assert all(c.judge_id != ev["judge"] for c in results.cards)
+        assert [(n.judge.id, n.reason, n.scorecards) for n in results.voided] == [
+            (ev["judge"], REASON, 1)
+        ]
+        assert results.voided_judge_ids == {ev["judge"]}
+        assert entry.actor_id == ev["organiser"]
+        assert entry.target_id == ev["judge"]
+        assert json.loads(entry.detail) == {
+            "judge_id": ev["judge"],
+            "reason": REASON,
+            "scorecards": 1,
+        }
+        # Nothing is deleted: the scorecard is still there.
+        assert db.session.scalar(
+            select(Scorecard.id).where(Scorecard.judge_id == ev["judge"])
+        )
+
+
+def test_voided_judge_is_left_out_of_feedback_conditions_and_moderation(app, ev):
+    with app.app_context():
+        event = _event()
+        before = services.compute_results(event)
+        flagged_before = {
+            f.kind for f in moderation.flags_for(before) if f.pitch_id == ev["pitch1"]
+        }
+        _void(ev)
+        results = services.compute_results(event)
+        team = feedback.team_feedback(event, ev["pitch1"], results)
+        conditions = services.conditions_by_pitch(event)
+        flagged_after = {
+            f.kind for f in moderation.flags_for(results) if f.pitch_id == ev["pitch1"]
+        }
+
+        assert team.comments == ("Needs work.",)
+        assert conditions == {}
+        # Marks 5 and 2 range by 3 (rule 5); with the judge's voided, one judge is left.
+        assert {"criterion_range", "weighted_range"} <= flagged_before
+        assert not flagged_after & {"criterion_range", "weighted_range"}
+
+
+def test_export_by_judge_says_the_scores_were_voided(app, ev):
+    with app.app_context():
+        _void(ev)
+        table = score_exports.by_judge(services.compute_results(_event()))
+        rows = {(r[0], r[1]): r for r in table.rows}
+
+    voided = next(r for (name, _), r in rows.items() if name == "Vic Voided")
+    chair = next(r for (name, _), r in rows.items() if name == "Cara Chair")
+    assert voided[-2:] == [False, "scores voided by the organisers"]
+    assert chair[-2:] == [True, None]
+
+
+def test_result_sheet_names_the_voided_judge_and_the_reason(app, ev):
+    with app.app_context():
+        _void(ev)
+        html = pdf.results_sheet_html(services.compute_results(_event()))
+
+    assert "Judges&#39; scores voided" in html or "Judges' scores voided" in html
+    assert "Vic Voided (1 scorecard, voided " in html
+    assert REASON in html
+
+
+def test_restore_counts_the_scores_again_and_is_audited(app, ev):
+    with app.app_context():
+        _void(ev)
+        voiding.restore_scores(
+            db.session.get(User, ev["organiser"]), _event(), ev["member"]
+        )
+        db.session.commit()
+        results = services.compute_results(_event())
+        stored = db.session.get(PanelMember, ev["member"])
+        actions = list(
+            db.session.scalars(
+                select(AuditEntry.action)
+                .where(AuditEntry.action.like("score.judge_%"))
+                .order_by(AuditEntry.id)
+            )
+        )
+
+        assert _row(results, ev["pitch1"]).result.judges_counted == 2
+        assert results.voided == ()
+        assert (stored.scores_voided_at, stored.scores_voided_reason) == (None, "")
+        assert actions == [voiding.VOIDED, voiding.RESTORED]
+
+
+@pytest.mark.parametrize(
+    "phase, locked",
+    [(P.SUBMISSIONS_CLOSED, False), (P.MODERATION, True), (P.PUBLISHED, False)],
+)
+def test_void_and_restore_refused_once_scores_cannot_change(app, ev, phase, locked):
+    with app.app_context():
+        event = _event()
+        event.phase = phase
+        event.moderation_locked_at = utcnow() if locked else None
+        db.session.commit()
+        organiser = db.session.get(User, ev["organiser"])
+
+        with pytest.raises(services.event_services.EventError):
+            voiding.void_scores(organiser, _event(), ev["member"], REASON)
+        db.session.rollback()
+        with pytest.raises(services.event_services.EventError):
+            voiding.restore_scores(organiser, _event(), ev["member"])
+        db.session.rollback()
+
+        assert db.session.get(PanelMember, ev["member"]).scores_voided_at is None
+        assert not db.session.scalar(
+            select(AuditEntry.id).where(AuditEntry.action.like("score.judge_%"))
+        )
+
+
+def test_void_twice_blank_reason_and_restore_of_unvoided_refused(app, ev):
+    with app.app_context():
+        organiser = db.session.get(User, ev["organiser"])
+        with pytest.raises(services.JudgingError, match="Say why"):
+            voiding.void_scores(organiser, _event(), ev["member"], "   ")
+        db.session.rollback()
+        with pytest.raises(services.JudgingError, match="not void"):
+            voiding.restore_scores(organiser, _event(), ev["member"])
+        db.session.rollback()
+        _void(ev)
+        with pytest.raises(services.JudgingError, match="already void"):
+            voiding.void_scores(organiser, _event(), ev["member"], "Again")
+        db.session.rollback()
+
+        assert db.session.get(PanelMember, ev["member"]).scores_voided_reason == REASON
+        assert (
+            len(
+                db.session.scalars(
+                    select(AuditEntry.id).where(AuditEntry.action == voiding.VOIDED)
+                ).all()
+            )
+            == 1
+        )
+
+
+# --- the judge -------------------------------------------------------------------------
+
+
+def test_voided_judge_cannot_save_from_a_tablet_and_sees_why(app, ev):
+    with app.app_context():
+        _void(ev)
+        event = _event()
+        form = {f"mark_{c.id}": "3" for c in event.criteria} | {
+            "feedback": "Late save from the tablet",
+            "recommendation": "fund",
+            "submission_key": "tablet-key-0123456789",
+            "base_revision": "0",
+        }
+    client = app.test_client()
+    sign_in(client, ev["judge_login"])
+
+    response = client.post(
+        f"/events/void/judge/pitches/{ev['pitch2']}",
+        data=form,
+        headers={"Accept": "application/json"},
+    )
+    queue = client.get("/events/void/judge").get_data(as_text=True)
+    page = client.get(f"/events/void/judge/pitches/{ev['pitch2']}").get_data(
+        as_text=True
+    )
+
+    assert response.status_code == 409
+    assert response.get_json() == {
+        "status": "refused",
+        "message": saving.VOIDED_MESSAGE,
+        "errors": {},
+    }
+    with app.app_context():
+        assert not db.session.scalar(
+            select(Scorecard.id).where(Scorecard.pitch_id == ev["pitch2"])
+        )
+    for text in (queue, page):
+        assert "Your scores are void" in text
+        assert "you cannot score" in text
+    assert 'id="scorecard"' not in page
+
+
+def test_a_save_already_applied_before_the_void_is_still_answered(app, ev):
+    """A tablet retrying a save the server stored before the void gets its answer (the
+    key was applied), not a refusal: nothing new is written."""
+    with app.app_context():
+        _void(ev)
+        event = _event()
+        ctx = saving.open_scorecard("void", ev["pitch1"], ev["judge"], "j" * 20)
+        outcome = saving.save(ctx, _input(event, HIGH, "j" * 20))
+        db.session.rollback()
+
+    assert outcome.replayed
+
+
+# --- the organiser's pages -------------------------------------------------------------
+
+
+def test_organiser_voids_through_the_page_with_a_reason(app, ev):
+    client = _fresh_organiser(app)
+
+    manage = client.get("/events/void/manage").get_data(as_text=True)
+    page = client.get(f"/events/void/judges/{ev['member']}/void?back=results")
+    blank = client.post(
+        f"/events/void/judges/{ev['member']}/void",
+        data={"reason": "", "back": "results"},
+    )
+    with app.app_context():
+        untouched = db.session.get(PanelMember, ev["member"]).scores_voided_at
+    done = client.post(
+        f"/events/void/judges/{ev['member']}/void",
+        data={"reason": REASON, "back": "results"},
+    )
+    results = client.get("/events/void/results").get_data(as_text=True)
+
+    assert f"/events/void/judges/{ev['member']}/void" in manage
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Vic Voided has saved 1 scorecard for this event." in text
+    assert "The judge cannot score again" in text
+    assert blank.status_code == 400 and untouched is None
+    assert "Say why this judge" in blank.get_data(as_text=True)
+    assert done.status_code == 302
+    assert done.headers["Location"] == "/events/void/results"
+    assert "Scores void" in results
+    assert REASON in results
+    assert "Restore scores" in results
+    with app.app_context():
+        assert db.session.get(PanelMember, ev["member"]).scores_voided_reason == REASON
+
+
+def test_organiser_restores_through_the_progress_table(app, ev):
+    with app.app_context():
+        _void(ev)
+    client = _fresh_organiser(app)
+
+    response = client.post(
+        f"/events/void/judges/{ev['member']}/restore-scores", data={"back": "manage"}
+    )
+
+    assert response.headers["Location"] == "/events/void/manage"
+    with app.app_context():
+        assert db.session.get(PanelMember, ev["member"]).scores_voided_at is None
+
+
+def test_void_needs_a_fresh_sign_in(app, ev):
+    client = app.test_client()
+    with app.app_context():
+        sign_in(client, db.session.get(User, ev["organiser"]))
+
+    response = client.post(
+        f"/events/void/judges/{ev['member']}/void", data={"reason": REASON}
+    )
+
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+    with app.app_context():
+        assert db.session.get(PanelMember, ev["member"]).scores_voided_at is None
+
+
+def test_judges_and_other_events_cannot_void(app, ev):
+    with app.app_context():
+        other = make_event(make_user("o2@example.org", "Otto Other"), slug="other")
+        outsider = make_judge(other, make_user("j2@example.org", "Jay Two"))
+        db.session.commit()
+        other_member = db.session.scalar(
+            select(PanelMember.id).where(PanelMember.user_id == outsider.id)
+        )
+    chair = app.test_client()
+    chair.post("/login", data={"email": "chair@example.org", "password": PASSWORD})
+    organiser = _fresh_organiser(app)
+
+    by_chair = chair.post(
+        f"/events/void/judges/{ev['member']}/void", data={"reason": REASON}
+    )
+    restore_by_chair = chair.post(f"/events/void/judges/{ev['member']}/restore-scores")
+    elsewhere = organiser.get(f"/events/void/judges/{other_member}/void")
+
+    assert by_chair.status_code == 404
+    assert restore_by_chair.status_code == 404
+    assert elsewhere.status_code == 404
+    with app.app_context():
+        assert db.session.get(PanelMember, ev["member"]).scores_voided_at is None
+        assert not db.session.scalar(
+            select(AuditEntry.id).where(AuditEntry.action.like("score.judge_%"))
+        )
+
+
+def test_paper_rows_for_a_voided_judge_are_refused(app, ev):
+    from judging import paper
+
+    with app.app_context():
+        _void(ev)
+        event = _event()
+        pitch = db.session.get(Pitch, ev["pitch2"])
+        header = ["judge_email", "team"] + [c.code.lower() for c in event.criteria]
+        header += ["recommendation", "feedback"]
+        row = ["judge@example.org", pitch.team.ref] + ["3"] * len(event.criteria)
+        row += ["fund", "On paper"]
+        data = (",".join(header) + "\n" + ",".join(row) + "\n").encode()
+        _, report = paper.validate_import(event, data)
+
+    assert not report.ok
+    assert any(
+        e.column == "judge_email" and "voided" in e.message for e in report.errors
+    )
