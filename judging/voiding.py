@@ -5,8 +5,9 @@ An organiser voids a judge's scores when they must not count at all: the judge l
 part-way, scored the wrong event's pitches, or turned out to be conflicted for the whole
 event. (A conflict with one pitch is a conflict declaration, not a void.) Nothing is
 deleted. The scorecards stay, the panel member records when and why, and
-:func:`judging.services.compute_results` leaves them out. The result sheet, the score
-exports and the moderation console say so; teams never see a voided judge's feedback.
+:func:`judging.services.compute_results` leaves them out. The result sheet, the results
+page, its progress table and the score exports say so; teams never see a voided judge's
+feedback.
 A judge whose scores are void cannot score again until an organiser restores them.
 
 Both actions are audited ("score.judge_voided", "score.judge_restored") and are possible
@@ -29,18 +30,6 @@ from pitches.models import Pitch
 VOIDED = "score.judge_voided"
 RESTORED = "score.judge_restored"
 REASON_MAX = 500
-
-
-def voided_judge_ids(event: Event) -> frozenset[int]:
-    """The user ids of the judges whose scores are void for this event."""
-    return frozenset(
-        db.session.scalars(
-            select(PanelMember.user_id).where(
-                PanelMember.event_id == event.id,
-                PanelMember.scores_voided_at.is_not(None),
-            )
-        )
-    )
 
 
 def scorecard_count(event: Event, judge_id: int) -> int:
