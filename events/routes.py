@@ -269,6 +269,23 @@ def remove_judge(slug: str):
     return redirect(url_for("events.panel", slug=slug))
 
 
+@bp.route("/events/<slug>/funders/remove", methods=["POST"])
+@allow(ORGANISER)
+def remove_funder(slug: str):
+    """Take a funder off the event until the allocation is approved."""
+    event = services.get_event_or_404(slug)
+    form = MemberActionForm()
+    if form.validate_on_submit() and _ID.fullmatch(form.member_id.data):
+        try:
+            services.remove_funder(current_user, event, int(form.member_id.data))
+        except services.EventError as error:
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash("Funder removed", "success")
+    return redirect(url_for("events.panel", slug=slug))
+
+
 def _count_failure(keys: tuple[str, ...]) -> None:
     """Record a bad invitation link for throttling (R-10); a busy database is no 500."""
     auth_services.record_failures(*keys)

@@ -414,6 +414,27 @@ def add_funder(actor: User | None, event: Event, funder: User) -> EventFunder:
     return row
 
 
+def remove_funder(actor: User, event: Event, funder_id: int) -> None:
+    """Take a funder off the event, until the allocation is approved, and end their
+    sessions (R-17): for example one invited by mistake, or who has left the funder.
+
+    :raises NotFound: if the funder is not one of this event's.
+    :raises EventError: once the allocation is approved: who approved it stays on record.
+    """
+    event = lock_event(event)
+    funder = db.session.get(EventFunder, funder_id)
+    if funder is None or funder.event_id != event.id:
+        abort(404)
+    if event.allocation_approved_at is not None:
+        raise EventError(
+            "Funders cannot be removed once the funding allocation is approved"
+        )
+    user_id = funder.user_id
+    db.session.delete(funder)
+    revoke_sessions(db.session.get(User, user_id))
+    audit.record("funders.removed", actor=actor, event_id=event.id, user_id=user_id)
+
+
 def set_chair(actor: User, event: Event, member_id: int) -> None:
     """Make one judge the panel chair; any previous chair stops being chair.
 

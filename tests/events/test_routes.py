@@ -10,9 +10,11 @@ import time_machine
 from sqlalchemy import func, select
 
 from auth.models import AuditEntry
+from events import services as event_services
 from events.models import (
     Criterion,
     Event,
+    EventFunder,
     EventOrganiser,
     EventPhase,
     JudgeInvitation,
@@ -455,6 +457,82 @@ def test_r06_remove_judge_refused_once_judging_started(app, organised):
     # Assert
     with app.app_context():
         assert db.session.get(PanelMember, member_id) is not None
+
+
+def _funder(
+    app, email: str = "fran@example.org", slug: str = "hack"
+) -> tuple[int, str]:
+    """Add a funder to an event; return the EventFunder id and the user's login id."""
+    with app.app_context():
+        user = make_user(email, "Fran Funder")
+        row = event_services.add_funder(None, _event(slug), user)
+        db.session.commit()
+        return row.id, user.get_id()
+
+
+def test_remove_funder_before_approval_signs_them_out(app, organised):
+    # Arrange: the funder is signed in
+    funder_id, login = _funder(app)
+    browser = _client_for(app, login)
+    assert browser.get("/events/hack/funding").status_code == 200
+
+    # Act
+    response = _client_for(app, organised).post(
+        "/events/hack/funders/remove", data={"member_id": str(funder_id)}
+    )
+
+    # Assert
+    assert response.headers["Location"] == "/events/hack/panel"
+    with app.app_context():
+        assert db.session.get(EventFunder, funder_id) is None
+        assert "funders.removed" in _actions()
+    assert browser.get("/events/hack/funding").status_code == 302  # signed out
+
+
+def test_remove_funder_refused_once_the_allocation_is_approved(app, organised):
+    # Arrange
+    funder_id, _ = _funder(app)
+    with app.app_context():
+        _event("hack").allocation_approved_at = utcnow()
+        db.session.commit()
+    client = _client_for(app, organised)
+
+    # Act
+    client.post("/events/hack/funders/remove", data={"member_id": str(funder_id)})
+    page = client.get("/events/hack/panel").text
+
+    # Assert
+    assert "cannot be removed once the funding allocation is approved" in page
+    assert "funders/remove" not in page
+    with app.app_context():
+        assert db.session.get(EventFunder, funder_id) is not None
+        assert "funders.removed" not in _actions()
+
+
+def test_remove_funder_of_another_event_or_by_a_judge_refused(app, organised):
+    # Arrange: a funder of another event, and a judge of this one
+    with app.app_context():
+        make_event(make_user("o2@example.org", "Otto Other"), slug="other")
+        judge = make_judge(_event("hack"))
+        db.session.commit()
+        judge_login = judge.get_id()
+    other_id, _ = _funder(app, slug="other")
+    mine_id, _ = _funder(app, email="fay@example.org")
+
+    # Act
+    elsewhere = _client_for(app, organised).post(
+        "/events/hack/funders/remove", data={"member_id": str(other_id)}
+    )
+    by_judge = _client_for(app, judge_login).post(
+        "/events/hack/funders/remove", data={"member_id": str(mine_id)}
+    )
+
+    # Assert
+    assert elsewhere.status_code == 404
+    assert by_judge.status_code == 404
+    with app.app_context():
+        assert db.session.get(EventFunder, other_id) is not None
+        assert db.session.get(EventFunder, mine_id) is not None
 
 
 @pytest.mark.parametrize("member_id", ["²", "５", "9" * 30, "-1", "1.0", " 1"])
