@@ -149,6 +149,8 @@ class Overview:
     groups: int
     locked_settings: bool
     can_change: bool
+    # Judges whose scores are void (judging.voiding): their places do not count.
+    voided: frozenset[int] = frozenset()
 
     def assigned(self, pitch: Pitch, member: PanelMember) -> bool:
         return (pitch.id, member.user_id) in self.pairs
@@ -160,7 +162,8 @@ class Overview:
         return (pitch.id, member.user_id) in self.scored
 
     def count(self, pitch: Pitch) -> int:
-        return sum(1 for p, _ in self.pairs if p == pitch.id)
+        """The judges who will score the pitch: a voided judge's place is empty."""
+        return sum(1 for p, j in self.pairs if p == pitch.id and j not in self.voided)
 
     @property
     def short(self) -> list[Pitch]:
@@ -170,7 +173,9 @@ class Overview:
     @property
     def spread(self) -> int:
         active = [
-            self.loads.get(m.user_id, 0) for m in self.panel if not m.dropped_out_at
+            self.loads.get(m.user_id, 0)
+            for m in self.panel
+            if not m.dropped_out_at and not m.scores_voided
         ]
         return max(active) - min(active) if active else 0
 
@@ -213,6 +218,7 @@ def overview(event: Event) -> Overview:
         groups=groups,
         locked_settings=scoring_started(event),
         can_change=can_change(event),
+        voided=frozenset(m.user_id for m in panel if m.scores_voided),
     )
 
 
@@ -272,9 +278,12 @@ def update_settings(
 
 
 def active_judge_ids(event: Event) -> list[int]:
-    """The judges who can be given pitches: on the panel and not dropped out."""
+    """The judges who can be given pitches: on the panel, not dropped out, and their
+    scores not void (judging.voiding: they cannot score)."""
     return sorted(
-        m.user_id for m in event_services.list_panel(event) if m.dropped_out_at is None
+        m.user_id
+        for m in event_services.list_panel(event)
+        if m.dropped_out_at is None and not m.scores_voided
     )
 
 
@@ -393,6 +402,10 @@ def override(
         )
     )
     if assign:
+        if member.scores_voided:
+            raise AssignmentError(
+                "This judge's scores are void, so they cannot be given pitches"
+            )
         if (pitch.id, judge_id) in excluded_pairs(event):
             raise AssignmentError(
                 "This judge has a conflict of interest with this pitch and cannot be "

@@ -313,10 +313,12 @@ def judges_submitted(event: Event, pitch_id: int) -> list[tuple[str, bool]]:
         )
     )
     assigned = assignment_service.assigned_pairs(event)  # split mode: assigned only
+    # A judge whose scores are void (judging.voiding) cannot score: not waited for.
     return [
         (m.user.display_name, m.user_id in done)
         for m in event_services.list_panel(event)
-        if assigned is None or (pitch_id, m.user_id) in assigned
+        if (assigned is None or (pitch_id, m.user_id) in assigned)
+        and not m.scores_voided
     ]
 
 

@@ -226,6 +226,10 @@ def remind_judge(
         abort(404)
     _, done, total = progress[member_id]
     member = db.session.get(PanelMember, member_id)
+    if member.scores_voided:
+        raise services.JudgingError(
+            f"{member.user.display_name}'s scores are void: they cannot score"
+        )
     if done >= total:
         raise services.JudgingError(
             f"{member.user.display_name} has already scored every pitch"

@@ -128,7 +128,11 @@ def get_member_or_404(event: Event, member_id: int) -> PanelMember:
 
 def all_judge_sheets(event: Event) -> list[JudgeSheets]:
     """Return the sheets of every judge on the panel, the chair first."""
-    return [judge_sheets(event, m) for m in event_services.list_panel(event)]
+    return [
+        judge_sheets(event, m)
+        for m in event_services.list_panel(event)
+        if not m.scores_voided  # they cannot score, on paper either
+    ]
 
 
 def sheets_html(event: Event, packs: list[JudgeSheets]) -> str:
@@ -162,6 +166,8 @@ def template_csv(event: Event) -> str:
     header += ["conditions", "feedback"]
     rows = []
     for member in event_services.list_panel(event):
+        if member.scores_voided:  # they cannot score: no rows to fill in
+            continue
         # The judge's queue leaves out conflicts and, in split mode, unassigned pitches.
         for item in services.judge_queue(event, member.user).items:
             pitch = item.pitch

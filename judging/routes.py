@@ -276,15 +276,9 @@ def scorecard_csrf_failure(error):
         "entered is still here: check it and press Save again.",
         "error",
     )
-    return render_template(
-        "judging/scorecard.html",
-        event=event,
-        pitch=pitch,
-        card=services.get_scorecard(pitch, current_user),
-        form=form,
-        can_score=services.can_score(event, pitch),
-        queue=services.judge_queue(event, current_user),
-    ), 400
+    return _scorecard_page(
+        event, pitch, services.get_scorecard(pitch, current_user), form, 400
+    )
 
 
 @bp.route("/judge/pitches/<int:pitch_id>/conflict", methods=["GET", "POST"])

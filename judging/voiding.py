@@ -25,7 +25,7 @@ from events.models import Event, PanelMember
 from extensions import db, utcnow
 from judging import services
 from judging.models import Scorecard
-from pitches.models import Pitch
+from pitches.models import Pitch, PitchStatus
 
 VOIDED = "score.judge_voided"
 RESTORED = "score.judge_restored"
@@ -33,16 +33,27 @@ REASON_MAX = 500
 
 
 def scorecard_count(event: Event, judge_id: int) -> int:
-    """How many scorecards the judge has saved for the event's pitches."""
+    """How many of the judge's scorecards would count: for the event's submitted pitches,
+    not the practice pitch (as the result sheet counts them)."""
     return db.session.scalar(
         select(func.count(Scorecard.id))
         .join(Pitch, Pitch.id == Scorecard.pitch_id)
-        .where(Pitch.event_id == event.id, Scorecard.judge_id == judge_id)
+        .where(
+            Pitch.event_id == event.id,
+            Pitch.status == PitchStatus.SUBMITTED,
+            Pitch.is_practice.is_(False),
+            Scorecard.judge_id == judge_id,
+        )
     )
 
 
 def get_member_or_404(event: Event, member_id: int) -> PanelMember:
-    member = db.session.get(PanelMember, member_id)
+    """The panel member, read afresh (after the event lock, it is the committed row)."""
+    member = db.session.scalar(
+        select(PanelMember)
+        .where(PanelMember.id == member_id)
+        .execution_options(populate_existing=True)
+    )
     if member is None or member.event_id != event.id:
         abort(404)
     return member

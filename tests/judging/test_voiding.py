@@ -7,15 +7,28 @@ import pytest
 from sqlalchemy import select
 
 from auth.models import AuditEntry, User
-from events.models import Event, EventPhase, PanelMember
+from events.models import AssignmentMode, Event, EventPhase, PanelMember
 from extensions import db, utcnow
-from judging import feedback, moderation, pdf, saving, score_exports, services, voiding
-from judging.models import Recommendation, Scorecard
+from judging import (
+    assignment_service,
+    feedback,
+    live,
+    moderation,
+    paper,
+    pdf,
+    practice,
+    saving,
+    score_exports,
+    services,
+    voiding,
+)
+from judging.models import JudgeAssignment, Recommendation, Scorecard
 from pitches.models import Pitch
 from tests.factories import (
     PASSWORD,
     make_event,
     make_judge,
+    make_scorecard,
     make_team,
     make_user,
     sign_in,
@@ -411,8 +424,6 @@ def test_judges_and_other_events_cannot_void(app, ev):
 
 
 def test_paper_rows_for_a_voided_judge_are_refused(app, ev):
-    from judging import paper
-
     with app.app_context():
         _void(ev)
         event = _event()
@@ -428,3 +439,150 @@ def test_paper_rows_for_a_voided_judge_are_refused(app, ev):
     assert any(
         e.column == "judge_email" and "voided" in e.message for e in report.errors
     )
+
+
+# --- around a voided judge: the live console, reminders, paper, split mode ---------------
+
+
+def test_practice_scorecards_are_not_counted_in_the_void(app, ev):
+    with app.app_context():
+        event = _event()
+        organiser = db.session.get(User, ev["organiser"])
+        pitch = practice.create_practice_pitch(organiser, event)
+        make_scorecard(pitch, db.session.get(User, ev["judge"]), HIGH, event)
+        db.session.commit()
+
+        _, count = _void(ev)
+        entry = db.session.scalar(
+            select(AuditEntry).where(AuditEntry.action == voiding.VOIDED)
+        )
+        note = services.compute_results(_event()).voided[0]
+
+    assert count == note.scorecards == json.loads(entry.detail)["scorecards"] == 1
+
+
+def test_live_console_does_not_wait_for_a_voided_judge(app, ev):
+    with app.app_context():
+        before = live.judges_submitted(_event(), ev["pitch2"])
+        _void(ev)
+        after = live.judges_submitted(_event(), ev["pitch2"])
+
+    assert [name for name, _ in before] == ["Cara Chair", "Vic Voided"]
+    assert after == [("Cara Chair", False)]
+
+
+def test_a_voided_judge_is_not_reminded_and_sees_no_reminder(app, ev):
+    with app.app_context():
+        moderation.remind_judge(
+            db.session.get(User, ev["organiser"]), _event(), ev["member"]
+        )
+        db.session.commit()
+        _void(ev)
+        with pytest.raises(services.JudgingError, match="void"):
+            moderation.remind_judge(
+                db.session.get(User, ev["organiser"]), _event(), ev["member"]
+            )
+        db.session.rollback()
+    client = app.test_client()
+    sign_in(client, ev["judge_login"])
+
+    queue = client.get("/events/void/judge").get_data(as_text=True)
+
+    assert "Your scores are void" in queue
+    assert "reminded you" not in queue
+
+
+def test_paper_sheets_and_the_rekeying_template_leave_a_voided_judge_out(app, ev):
+    with app.app_context():
+        _void(ev)
+        event = _event()
+        sheets = [s.member.user.display_name for s in paper.all_judge_sheets(event)]
+        template = paper.template_csv(event)
+
+    assert sheets == ["Cara Chair"]
+    assert "judge@example.org" not in template
+    assert "chair@example.org" in template
+
+
+def test_expired_form_page_shows_a_voided_judge_no_scoring_form(app, ev):
+    app.config["WTF_CSRF_ENABLED"] = True
+    with app.app_context():
+        _void(ev)
+    client = app.test_client()
+    sign_in(client, ev["judge_login"])
+
+    response = client.post(
+        f"/events/void/judge/pitches/{ev['pitch2']}", data={"csrf_token": "stale"}
+    )
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Your scores are void" in page
+    assert 'id="scorecard"' not in page
+
+
+@pytest.fixture
+def split(app):
+    """Event 'split' in judging: 4 judges, 4 pitches, 2 judges per pitch, drawn."""
+    with app.app_context():
+        organiser = make_user("org@example.org", "Olive Organiser")
+        event = make_event(organiser, slug="split", phase=P.JUDGING)
+        judges = [make_judge(event, make_user(f"j{n}@example.org")) for n in range(4)]
+        for _ in range(4):
+            make_team(event, submitted=True)
+        assignment_service.update_settings(
+            organiser, event, AssignmentMode.SPLIT, 2, None
+        )
+        assignment_service.draw(organiser, event, seed="fixture")
+        db.session.commit()
+        members = {
+            j.id: db.session.scalar(
+                select(PanelMember.id).where(PanelMember.user_id == j.id)
+            )
+            for j in judges
+        }
+        return {"organiser": organiser.id, "judges": [j.id for j in judges]} | {
+            "members": members
+        }
+
+
+def _split_event() -> Event:
+    return db.session.scalar(select(Event).where(Event.slug == "split"))
+
+
+def _assigned(judge_id: int) -> set[int]:
+    return set(
+        db.session.scalars(
+            select(JudgeAssignment.pitch_id).where(JudgeAssignment.judge_id == judge_id)
+        )
+    )
+
+
+def test_split_mode_a_voided_judge_gets_no_pitches_and_theirs_show_short(app, split):
+    voided, leaving = split["judges"][0], split["judges"][1]
+    with app.app_context():
+        organiser = db.session.get(User, split["organiser"])
+        theirs = _assigned(voided)
+        assert assignment_service.overview(_split_event()).short == []
+        voiding.void_scores(
+            organiser, _split_event(), split["members"][voided], "Left early"
+        )
+        db.session.commit()
+        short = {p.id for p in assignment_service.overview(_split_event()).short}
+        assert voided not in assignment_service.active_judge_ids(_split_event())
+        other = next(
+            p.id
+            for p in assignment_service.overview(_split_event()).pitches
+            if p.id not in theirs
+        )
+        with pytest.raises(assignment_service.AssignmentError, match="void"):
+            assignment_service.override(
+                organiser, _split_event(), other, voided, assign=True
+            )
+        db.session.rollback()
+        assignment_service.drop_out(organiser, _split_event(), leaving)
+        db.session.commit()
+        after = _assigned(voided)
+
+    assert short == theirs
+    assert after == theirs  # the drop-out's pitches went to the other judges
