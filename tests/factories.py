@@ -10,7 +10,8 @@ from auth.models import User
 from events import services as event_services
 from events.models import Event, EventOrganiser, EventPhase, EventType, PanelMember
 from extensions import db
-from judging.models import ConflictDeclaration, Mark, Scorecard
+from judging.models import ConflictDeclaration, Mark, Recommendation, Scorecard
+from judging.saving import ScoreInput
 from pitches.models import (
     Background,
     Pitch,
@@ -193,6 +194,28 @@ def make_scorecard(
     db.session.add(card)
     db.session.flush()
     return card
+
+
+def score_input(
+    event: Event,
+    values: list[int],
+    key: str,
+    *,
+    base: int = 0,
+    feedback: str = "Clear benefit; cost the pilot.",
+    recommendation: Recommendation | None = Recommendation.FUND,
+    **extra,
+) -> ScoreInput:
+    """A complete scorecard to save through judging.services.record_scorecard: one mark
+    per criterion, in the rubric's order."""
+    return ScoreInput(
+        marks={c.id: v for c, v in zip(event.criteria, values, strict=True)},
+        feedback=feedback,
+        recommendation=recommendation,
+        submission_key=key,
+        base_revision=base,
+        **extra,
+    )
 
 
 def declare_conflict(pitch: Pitch, judge: User, reason: str = "Friend") -> None:

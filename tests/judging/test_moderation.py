@@ -17,7 +17,7 @@ from events.rubrics import AggregationMethod as Method
 from events.templating import london
 from extensions import db, utcnow
 from judging import moderation, services
-from judging.models import ConflictDeclaration, Recommendation, Scorecard
+from judging.models import ConflictDeclaration, Scorecard
 from pitches.models import Pitch
 from tests.factories import (
     PASSWORD,
@@ -26,6 +26,7 @@ from tests.factories import (
     make_scorecard,
     make_team,
     make_user,
+    score_input,
     sign_in,
 )
 
@@ -52,17 +53,6 @@ def _marks(card: Scorecard) -> list[int]:
     return [m.value for m in sorted(card.marks, key=lambda m: m.criterion_id)]
 
 
-def _input(event, values, *, key, base, reason="") -> services.ScoreInput:
-    return services.ScoreInput(
-        marks={c.id: v for c, v in zip(event.criteria, values, strict=True)},
-        feedback="Clear benefit; cost the pilot.",
-        recommendation=Recommendation.FUND,
-        submission_key=key,
-        base_revision=base,
-        reason=reason,
-    )
-
-
 @pytest.fixture
 def panel(app):
     """An event in judging: an organiser, a chair, a judge and two submitted pitches.
@@ -80,7 +70,7 @@ def panel(app):
         pitch1 = make_team(event, name="Sip Squad", submitted=True).pitch
         pitch2 = make_team(event, name="Falls Fixers", submitted=True).pitch
         services.record_scorecard(
-            judge, event, pitch1, _input(event, ORIGINAL, key="k" * 20, base=0)
+            judge, event, pitch1, score_input(event, ORIGINAL, "k" * 20, base=0)
         )
         db.session.commit()
         return {
@@ -267,7 +257,7 @@ def test_revision_in_moderation_without_reason_refused_and_nothing_changes(
                 judge_user,
                 event,
                 pitch,
-                _input(event, REVISED, key="r" * 20, base=1, reason=reason),
+                score_input(event, REVISED, "r" * 20, base=1, reason=reason),
             )
         db.session.rollback()
 
@@ -427,7 +417,7 @@ def test_after_lock_scores_conflicts_rubric_and_going_back_refused(app, panel):
                 judge,
                 event,
                 pitch1,
-                _input(event, REVISED, key="x" * 20, base=1, reason="Late thought"),
+                score_input(event, REVISED, "x" * 20, base=1, reason="Late thought"),
             ),
             lambda: services.declare_conflict(judge, event, pitch2, "Old friend"),
             lambda: event_services.change_phase(organiser, event, P.JUDGING),
@@ -554,7 +544,7 @@ def test_remind_records_it_and_the_judge_sees_a_banner_until_done(app, panel):
         pitch2 = db.session.get(Pitch, panel["pitch2"])
         user = db.session.get(User, panel["judge_pk"])
         services.record_scorecard(
-            user, event, pitch2, _input(event, ORIGINAL, key="z" * 20, base=0)
+            user, event, pitch2, score_input(event, ORIGINAL, "z" * 20, base=0)
         )
         db.session.commit()
     done = judge.get("/events/mod/judge").get_data(as_text=True)
@@ -578,7 +568,7 @@ def test_remind_judge_who_finished_refused_and_not_recorded(app, panel):
             user,
             event,
             db.session.get(Pitch, panel["pitch2"]),
-            _input(event, ORIGINAL, key="y" * 20, base=0),
+            score_input(event, ORIGINAL, "y" * 20, base=0),
         )
         db.session.commit()
         member_id = _member_id(panel, panel["judge_pk"])

@@ -31,6 +31,7 @@ from tests.factories import (
     make_scorecard,
     make_team,
     make_user,
+    score_input,
     sign_in,
 )
 
@@ -42,17 +43,6 @@ REASON = "Left after the first pitch: a clinical emergency on the ward"
 
 def _event() -> Event:
     return db.session.scalar(select(Event).where(Event.slug == "void"))
-
-
-def _input(event, values, key: str, **extra) -> services.ScoreInput:
-    return services.ScoreInput(
-        marks={c.id: v for c, v in zip(event.criteria, values, strict=True)},
-        feedback=extra.pop("feedback", "Clear benefit; cost the pilot."),
-        recommendation=extra.pop("recommendation", Recommendation.FUND),
-        submission_key=key,
-        base_revision=0,
-        **extra,
-    )
 
 
 @pytest.fixture
@@ -69,13 +59,16 @@ def ev(app):
         pitch1 = make_team(event, name="Sip Squad", submitted=True).pitch
         pitch2 = make_team(event, name="Falls Fixers", submitted=True).pitch
         services.record_scorecard(
-            chair, event, pitch1, _input(event, LOW, "c" * 20, feedback="Needs work.")
+            chair,
+            event,
+            pitch1,
+            score_input(event, LOW, "c" * 20, feedback="Needs work."),
         )
         services.record_scorecard(
             judge,
             event,
             pitch1,
-            _input(
+            score_input(
                 event,
                 HIGH,
                 "j" * 20,
@@ -324,7 +317,7 @@ def test_a_save_already_applied_before_the_void_is_still_answered(app, ev):
         _void(ev)
         event = _event()
         ctx = saving.open_scorecard("void", ev["pitch1"], ev["judge"], "j" * 20)
-        outcome = saving.save(ctx, _input(event, HIGH, "j" * 20))
+        outcome = saving.save(ctx, score_input(event, HIGH, "j" * 20))
         db.session.rollback()
 
     assert outcome.replayed
