@@ -179,16 +179,9 @@ _CONTEXT = (
         _events.c.assignment_mode,
         _pitches.c.status,
         _pitches.c.is_practice,
-        exists()
-        .where(_panel.c.event_id == _events.c.id, _panel.c.user_id == _JUDGE)
-        .label("on_panel"),
-        exists()
-        .where(
-            _panel.c.event_id == _events.c.id,
-            _panel.c.user_id == _JUDGE,
-            _panel.c.scores_voided_at.is_not(None),
-        )
-        .label("voided"),
+        # Read from the judge's panel row itself, which is locked too: on PostgreSQL a
+        # save that waited for an organiser voiding the judge sees the void.
+        _panel.c.scores_voided_at.is_not(None).label("voided"),
         exists()
         .where(
             _assigned.c.event_id == _events.c.id,
@@ -228,15 +221,22 @@ _CONTEXT = (
         _events.join(
             _pitches,
             and_(_pitches.c.event_id == _events.c.id, _pitches.c.id == _PITCH),
-        ).outerjoin(
+        )
+        # No row for a judge who is not on the event's panel.
+        .join(
+            _panel,
+            and_(_panel.c.event_id == _events.c.id, _panel.c.user_id == _JUDGE),
+        )
+        .outerjoin(
             _cards,
             and_(_cards.c.pitch_id == _pitches.c.id, _cards.c.judge_id == _JUDGE),
         )
     )
     .where(_events.c.slug == bindparam("slug"))
-    # PostgreSQL: phase checks and the write share one transaction; SQLite's
-    # BEGIN IMMEDIATE already holds the write lock.
-    .with_for_update(of=_events)
+    # PostgreSQL: phase checks and the write share one transaction, and a void
+    # (judging.voiding) that commits while this waits is seen on the locked panel row;
+    # SQLite's BEGIN IMMEDIATE already holds the write lock.
+    .with_for_update(of=[_events, _panel])
 )
 
 _RUBRIC = (
@@ -351,7 +351,6 @@ def open_scorecard(
         row is None
         or row["id"] != shape.event_id
         or row["status"] != PitchStatus.SUBMITTED
-        or not row["on_panel"]
         or row["conflicted"]
         or (split and not row["is_practice"] and not row["assigned"])
     ):

@@ -2,6 +2,8 @@
 refused once scores can no longer change, and restorable until then."""
 
 import json
+import threading
+import time
 
 import pytest
 from sqlalchemy import select
@@ -579,3 +581,42 @@ def test_split_mode_a_voided_judge_gets_no_pitches_and_theirs_show_short(app, sp
 
     assert short == theirs
     assert after == theirs  # the drop-out's pitches went to the other judges
+
+
+def test_a_save_waiting_behind_a_void_is_refused(app, ev):
+    """The void holds the event's lock while the judge's tablet saves: once the void
+    commits, the waiting save sees it and is refused. On PostgreSQL the save's query
+    reads the judge's panel row under its own lock, not from the snapshot it took
+    before it waited; on SQLite the save waits at BEGIN IMMEDIATE."""
+    outcome = {}
+    with app.app_context():
+        event_id = _event().id
+
+    def tablet_save() -> None:
+        with app.app_context():
+            try:
+                ctx = saving.open_scorecard("void", ev["pitch2"], ev["judge"], "w" * 20)
+                event = db.session.get(Event, event_id)
+                saving.save(ctx, score_input(event, HIGH, "w" * 20))
+                db.session.commit()
+                outcome["saved"] = True
+            except services.event_services.EventError as error:
+                db.session.rollback()
+                outcome["refused"] = str(error)
+
+    with app.app_context():
+        voiding.void_scores(
+            db.session.get(User, ev["organiser"]), _event(), ev["member"], REASON
+        )
+        db.session.flush()
+        tablet = threading.Thread(target=tablet_save)
+        tablet.start()
+        time.sleep(0.5)  # the save is now waiting for the void's lock
+        db.session.commit()
+        tablet.join(timeout=30)
+        stored = db.session.scalar(
+            select(Scorecard.id).where(Scorecard.pitch_id == ev["pitch2"])
+        )
+
+    assert outcome == {"refused": saving.VOIDED_MESSAGE}
+    assert stored is None
