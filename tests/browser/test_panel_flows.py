@@ -678,3 +678,8 @@ def test_organiser_voids_a_judges_scores_and_the_judge_cannot_score(
     browse.goto(f"/events/{VOID}/judge")
     expect(page.get_by_text("Your scores are void")).to_be_visible()
     browse.check()
+    # The pitch's own page shows the judge why, and no scoring form.
+    page.locator("table").get_by_role("link", name="Sip Smart").first.click()
+    expect(page.get_by_text("Your scores are void")).to_be_visible()
+    expect(page.locator("#scorecard")).to_have_count(0)
+    browse.check()
