@@ -2,15 +2,17 @@
 
 import contextvars
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import DateTime, Engine, MetaData, event
+from sqlalchemy import Connection, DateTime, Engine, MetaData, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -123,4 +125,139 @@ def _sqlite_on_begin(connection) -> None:
     """Begin SQLite transactions explicitly: IMMEDIATE for writers, deferred for readers."""
     if connection.dialect.name != "sqlite":
         return
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+    # Straight to the driver: this runs for every transaction, and exec_driver_sql would
+    # take the statement through SQLAlchemy's whole execution pipeline.
+    connection.connection.dbapi_connection.execute(
+        "BEGIN IMMEDIATE" if write_intent.get() else "BEGIN"
+    )
+
+
+class Prepared:
+    """A Core statement for the hottest path, compiled once per dialect and run on the
+    driver's cursor of a connection, in that connection's transaction.
+
+    Saving a scorecard (judging/saving.py) runs a handful of statements, and a whole
+    panel saves at once (bench/score_burst.py). SQLAlchemy's execution pipeline (cache
+    key, compiled-cache lookup, execution context, result object) cost about a sixth of
+    a save's CPU there, more than the statements themselves. A Prepared statement is
+    still written with select()/insert() and compiled by SQLAlchemy for the connection's
+    dialect, with the same type conversions both ways (the columns' bind and result
+    processors: UTCDateTime, enums, booleans, numerics); what it skips is the per-call
+    machinery. Driver errors are raised as SQLAlchemy's own exceptions
+    (OperationalError, IntegrityError), so callers handle them as for any statement.
+
+    Keep it for statements that run on every save: everywhere else a plain
+    ``connection.execute`` is clearer and fast enough.
+    """
+
+    def __init__(self, statement, column_keys: Sequence[str] | None = None):
+        """``column_keys``: the columns an INSERT or UPDATE sets, as for compile()."""
+        self.statement = statement
+        self.column_keys = None if column_keys is None else list(column_keys)
+        self._plans: dict[str, tuple] = {}
+
+    def _plan(self, dialect) -> tuple:
+        plan = self._plans.get(dialect.name)
+        if plan is None:
+            plan = self._plans[dialect.name] = self._compile(dialect)
+        return plan
+
+    def _compile(self, dialect) -> tuple:
+        extra = {} if self.column_keys is None else {"column_keys": self.column_keys}
+        compiled = self.statement.compile(dialect=dialect, **extra)
+        binds = compiled.binds
+        if any(b.expanding for b in binds.values()):
+            raise ValueError("Prepared statements take no expanding (IN) parameters")
+        names = compiled.positiontup if compiled.positional else list(binds)
+        params = tuple(
+            (name, binds[name].type.dialect_impl(dialect).bind_processor(dialect))
+            for name in names
+        )
+        if getattr(self.statement, "selected_columns", None) is not None:
+            columns = [(c.key, c.type) for c in self.statement.selected_columns]
+        else:
+            columns = [
+                (d["name"], d["type"])
+                for d in getattr(self.statement, "returning_column_descriptions", ())
+            ]
+        results = tuple(
+            (key, type_.dialect_impl(dialect).result_processor(dialect, None))
+            for key, type_ in columns
+        )
+        return compiled.string, compiled.positional, params, results
+
+    @staticmethod
+    def _bind(positional: bool, params: tuple, values: Mapping[str, Any]):
+        if positional:
+            return tuple(
+                values[name] if proc is None else proc(values[name])
+                for name, proc in params
+            )
+        return {
+            name: values[name] if proc is None else proc(values[name])
+            for name, proc in params
+        }
+
+    def _run(self, conn: Connection, values, many: bool = False):
+        """Execute on a new cursor of the connection; return the cursor and the
+        result processors."""
+        sql, positional, params, results = self._plan(conn.dialect)
+        if many:
+            bound = [self._bind(positional, params, v) for v in values]
+        else:
+            bound = self._bind(positional, params, values)
+        cursor = conn.connection.cursor()
+        try:
+            if many:
+                cursor.executemany(sql, bound)
+            else:
+                cursor.execute(sql, bound)
+        except conn.dialect.loaded_dbapi.Error as error:
+            cursor.close()
+            raise DBAPIError.instance(
+                sql, bound, error, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect
+            ) from error
+        return cursor, results
+
+    @staticmethod
+    def _convert(results: tuple, row: tuple) -> tuple:
+        return tuple(
+            value if proc is None or value is None else proc(value)
+            for (_, proc), value in zip(results, row, strict=True)
+        )
+
+    def all(self, conn: Connection, values: Mapping[str, Any]) -> list[tuple]:
+        """Every row, as plain tuples in the order of the statement's columns."""
+        cursor, results = self._run(conn, values)
+        try:
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        if not any(proc for _, proc in results):
+            return [tuple(row) for row in rows]
+        return [self._convert(results, row) for row in rows]
+
+    def first(self, conn: Connection, values: Mapping[str, Any]) -> tuple | None:
+        """The first row as a tuple, or None."""
+        cursor, results = self._run(conn, values)
+        try:
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        return None if row is None else self._convert(results, row)
+
+    def mapping(self, conn: Connection, values: Mapping[str, Any]) -> dict | None:
+        """The first row as a dict keyed by column name, or None."""
+        row = self.first(conn, values)
+        if row is None:
+            return None
+        plan = self._plan(conn.dialect)
+        return dict(zip((key for key, _ in plan[3]), row, strict=True))
+
+    def run(self, conn: Connection, values: Mapping[str, Any]) -> None:
+        """Execute a statement that returns no rows."""
+        self._run(conn, values)[0].close()
+
+    def run_many(self, conn: Connection, many: Sequence[Mapping[str, Any]]) -> None:
+        """Execute a statement that returns no rows once for each set of values."""
+        self._run(conn, many, many=True)[0].close()

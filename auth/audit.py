@@ -8,7 +8,7 @@ from flask import g, has_request_context
 from sqlalchemy import Connection, insert
 
 from auth.models import AuditEntry
-from extensions import db
+from extensions import Prepared, db
 
 _CONTROL = {i: f"\\x{i:02x}" for i in range(32) if i not in (9,)}
 
@@ -47,7 +47,20 @@ def record(
     return entry
 
 
-_INSERT = insert(AuditEntry.__table__)
+# Saving a scorecard writes one line each time: see extensions.Prepared.
+_INSERT = Prepared(
+    insert(AuditEntry.__table__),
+    [
+        "action",
+        "detail",
+        "request_id",
+        "actor_id",
+        "event_id",
+        "target_type",
+        "target_id",
+        "at",
+    ],
+)
 
 
 def write(
@@ -67,8 +80,8 @@ def write(
     For the hot paths that write with table statements (judging/saving.py); everything
     else uses :func:`record`.
     """
-    connection.execute(
-        _INSERT,
+    _INSERT.run(
+        connection,
         _row(
             action,
             actor_id=actor_id,

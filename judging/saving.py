@@ -28,7 +28,7 @@ from sqlalchemy.orm.util import identity_key
 from auth import audit
 from events import services as event_services
 from events.models import AssignmentMode, Criterion, Event, EventPhase, PanelMember
-from extensions import db, utcnow
+from extensions import Prepared, db, utcnow
 from judging import scoring
 from judging.live_models import PitchSlot
 from judging.models import (
@@ -171,7 +171,7 @@ _slots = PitchSlot.__table__
 _JUDGE = bindparam("judge_id")
 _PITCH = bindparam("pitch_id")
 
-_CONTEXT = (
+_CONTEXT = Prepared(
     select(
         _events.c.id,
         _events.c.phase,
@@ -239,7 +239,7 @@ _CONTEXT = (
     .with_for_update(of=[_events, _panel])
 )
 
-_RUBRIC = (
+_RUBRIC = Prepared(
     select(
         _events.c.id.label("event_id"),
         _events.c.phase,
@@ -265,7 +265,20 @@ _CARD_STATE = select(_cards.c.pitch_id, _cards.c.revision, _cards.c.updated_at).
 _OLD_MARKS = select(_marks.c.criterion_id, _marks.c.value).where(
     _marks.c.scorecard_id == bindparam("card_id")
 )
-_NEW_CARD = insert(_cards)
+_NEW_CARD = Prepared(
+    insert(_cards).returning(_cards.c.id),
+    [
+        "pitch_id",
+        "judge_id",
+        "revision",
+        "submitted_at",
+        "updated_at",
+        "feedback",
+        "recommendation",
+        "conditions",
+        "private_notes",
+    ],
+)
 _REVISE_CARD = (
     update(_cards)
     .where(_cards.c.id == bindparam("card_id"), _cards.c.revision == bindparam("base"))
@@ -278,7 +291,7 @@ _REVISE_CARD = (
         updated_at=bindparam("now"),
     )
 )
-_NEW_MARKS = insert(_marks)
+_NEW_MARKS = Prepared(insert(_marks), ["scorecard_id", "criterion_id", "value"])
 _REVISE_MARK = (
     update(_marks)
     .where(
@@ -287,12 +300,15 @@ _REVISE_MARK = (
     )
     .values(value=bindparam("mark"))
 )
-_NEW_KEY = insert(_keys)
+_NEW_KEY = Prepared(
+    insert(_keys), ["key", "judge_id", "scorecard_id", "revision", "at"]
+)
 
 
 def _connection() -> Connection:
     """The session's connection, in its transaction: these table statements load no
-    mapped objects, so they skip the ORM's execution pipeline."""
+    mapped objects, so they skip the ORM's execution pipeline (and the Prepared ones
+    SQLAlchemy's, see extensions.Prepared)."""
     return db.session.connection()
 
 
@@ -302,18 +318,16 @@ def read_rubric(slug: str) -> RubricShape | None:
     Call it before the write lock (inside extensions.reading on a write request), so
     building and checking the scorecard form never holds the lock: see RubricShape.
     """
-    rows = _connection().execute(_RUBRIC, {"slug": slug}).all()
+    rows = _RUBRIC.all(_connection(), {"slug": slug})
     if not rows:
         return None
-    first = rows[0]
+    event_id, phase, scale_min, scale_max = rows[0][:4]
     return RubricShape(
-        event_id=first.event_id,
-        phase=first.phase,
-        criteria=tuple(
-            CriterionRow(r.id, r.code, r.name, r.weight, r.tie_break_rank) for r in rows
-        ),
-        scale_min=first.scale_min,
-        scale_max=first.scale_max,
+        event_id=event_id,
+        phase=phase,
+        criteria=tuple(CriterionRow(*row[4:]) for row in rows),
+        scale_min=scale_min,
+        scale_max=scale_max,
     )
 
 
@@ -338,13 +352,8 @@ def open_scorecard(
     if shape is None:
         abort(404)
     conn = _connection()
-    row = (
-        conn.execute(
-            _CONTEXT,
-            {"slug": slug, "pitch_id": pitch_id, "judge_id": judge_id, "key": key},
-        )
-        .mappings()
-        .one_or_none()
+    row = _CONTEXT.mapping(
+        conn, {"slug": slug, "pitch_id": pitch_id, "judge_id": judge_id, "key": key}
     )
     split = row is not None and row["assignment_mode"] == AssignmentMode.SPLIT
     if (
@@ -419,8 +428,8 @@ def save(ctx: ScoringContext, data: ScoreInput) -> SaveOutcome:
     else:
         card_id, old = ctx.scorecard_id, _revise(conn, ctx, data.marks, fields, now)
     revision = ctx.revision + 1
-    conn.execute(
-        _NEW_KEY,
+    _NEW_KEY.run(
+        conn,
         {
             "key": data.submission_key,
             "judge_id": ctx.judge_id,
@@ -495,8 +504,8 @@ def _validate(ctx: ScoringContext, data: ScoreInput) -> tuple[str, str]:
 def _create(
     conn: Connection, ctx: ScoringContext, marks: dict[int, int], fields: dict, now
 ) -> int:
-    result = conn.execute(
-        _NEW_CARD,
+    (card_id,) = _NEW_CARD.first(
+        conn,
         {
             "pitch_id": ctx.pitch_id,
             "judge_id": ctx.judge_id,
@@ -506,9 +515,8 @@ def _create(
             **fields,
         },
     )
-    card_id = result.inserted_primary_key[0]
-    conn.execute(
-        _NEW_MARKS,
+    _NEW_MARKS.run_many(
+        conn,
         [
             {"scorecard_id": card_id, "criterion_id": c, "value": v}
             for c, v in marks.items()
@@ -545,8 +553,8 @@ def _revise(
         )
     added = [c for c in marks if c not in old]
     if added:
-        conn.execute(
-            _NEW_MARKS,
+        _NEW_MARKS.run_many(
+            conn,
             [
                 {"scorecard_id": ctx.scorecard_id, "criterion_id": c, "value": marks[c]}
                 for c in added

@@ -10,7 +10,7 @@ from auth import audit
 from auth.models import User
 from events import services as event_services
 from events.models import Event, EventFunder, EventOrganiser, EventPhase, PanelMember
-from extensions import db, utcnow
+from extensions import Prepared, db, utcnow
 from pitches.models import (
     Background,
     Pitch,
@@ -60,19 +60,15 @@ def _roles_statement():
     )
 
 
-# Built once: this runs on every request to an event's pages.
-_ROLES = _roles_statement()
+# Built once, and run on the driver's cursor: this runs on every request to an event's
+# pages, every scorecard save included (see extensions.Prepared).
+_ROLES = Prepared(_roles_statement())
 _ROLE_NAMES = ("organiser", "judge", "team", "problem_owner", "funder")
 
 
 def event_roles(user: User, slug: str) -> frozenset[str]:
     """Return the user's roles in the event with this slug, in one query."""
-    # A table statement: the session's connection skips the ORM's execution pipeline.
-    row = (
-        db.session.connection()
-        .execute(_ROLES, {"slug": slug, "user_id": user.id})
-        .one()
-    )
+    row = _ROLES.first(db.session.connection(), {"slug": slug, "user_id": user.id})
     return frozenset(name for name, has in zip(_ROLE_NAMES, row, strict=True) if has)
 
 

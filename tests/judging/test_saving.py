@@ -6,7 +6,7 @@ import uuid
 from contextlib import contextmanager
 
 import pytest
-from flask import g
+from flask import g, has_app_context
 from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
@@ -21,19 +21,44 @@ from tests.factories import make_event, make_judge, make_team, sign_in
 
 @contextmanager
 def sql_log(app):
-    """Record every statement the app's engine sends, BEGINs included."""
+    """Record every statement the app's database runs, BEGINs included.
+
+    On SQLite the driver's trace callback sees every statement, those sent straight to
+    the driver's cursor too (extensions.Prepared, the BEGIN of _sqlite_on_begin);
+    elsewhere the engine's events see those SQLAlchemy executes.
+    """
     statements: list[str] = []
 
-    def before_cursor_execute(conn, cursor, statement, *args):
+    def record(statement: str) -> None:
         statements.append(" ".join(statement.split()))
 
     with app.app_context():
         engine = db.engine
-    sa_event.listen(engine, "before_cursor_execute", before_cursor_execute)
+    traced = []
+
+    def on_checkout(dbapi_connection, record_, proxy):
+        dbapi_connection.set_trace_callback(record)
+        traced.append(dbapi_connection)
+
+    def before_cursor_execute(conn, cursor, statement, *args):
+        record(statement)
+
+    sqlite = engine.dialect.name == "sqlite"
+    target, name, listener = (
+        (engine.pool, "checkout", on_checkout)
+        if sqlite
+        else (engine, "before_cursor_execute", before_cursor_execute)
+    )
+    sa_event.listen(target, name, listener)
+    if sqlite and has_app_context() and db.session().in_transaction():
+        # The caller's own connection, checked out already.
+        on_checkout(db.session.connection().connection.dbapi_connection, None, None)
     try:
         yield statements
     finally:
-        sa_event.remove(engine, "before_cursor_execute", before_cursor_execute)
+        sa_event.remove(target, name, listener)
+        for dbapi_connection in traced:
+            dbapi_connection.set_trace_callback(None)
 
 
 @pytest.fixture
@@ -189,7 +214,9 @@ def test_json_save_reads_the_user_outside_the_write_lock(app, panel):
     assert not any("criteria" in s for s in locked)
     assert not any(s.startswith("BEGIN") for s in locked)
     writes = [s.split(" (")[0] for s in locked if s.startswith("INSERT")]
-    assert sorted(writes) == [
+    # The driver traces each row of the marks' one executemany.
+    assert writes.count("INSERT INTO marks") == 7
+    assert sorted(set(writes)) == [
         "INSERT INTO audit_entries",
         "INSERT INTO marks",
         "INSERT INTO score_submissions",
