@@ -126,10 +126,15 @@ def _sqlite_on_begin(connection) -> None:
     if connection.dialect.name != "sqlite":
         return
     # Straight to the driver: this runs for every transaction, and exec_driver_sql would
-    # take the statement through SQLAlchemy's whole execution pipeline.
-    connection.connection.dbapi_connection.execute(
-        "BEGIN IMMEDIATE" if write_intent.get() else "BEGIN"
-    )
+    # take the statement through SQLAlchemy's whole execution pipeline. A busy database
+    # still raises SQLAlchemy's OperationalError, which callers answer with 503.
+    statement = "BEGIN IMMEDIATE" if write_intent.get() else "BEGIN"
+    try:
+        connection.connection.dbapi_connection.execute(statement)
+    except sqlite3.Error as error:
+        raise DBAPIError.instance(
+            statement, (), error, sqlite3.Error, dialect=connection.dialect
+        ) from error
 
 
 class Prepared:

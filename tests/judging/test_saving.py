@@ -2,13 +2,14 @@
 holds SQLite's write lock, and that the ORM never keeps a stale copy of what it wrote."""
 
 import json
+import sqlite3
 import uuid
 from contextlib import contextmanager
 
 import pytest
 from flask import g, has_app_context
 from sqlalchemy import event as sa_event
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from auth import audit
 from auth.models import AuditEntry
@@ -147,6 +148,40 @@ def test_json_save_stores_the_card_marks_key_and_audit_line(app, panel):
         }
         # Private notes never reach the audit log.
         assert "pilot ward" not in entry.detail
+
+
+def test_a_save_that_cannot_get_the_write_lock_is_busy_and_stores_nothing(app, panel):
+    """R-46: SQLite busy past its timeout answers 503 "busy", so the tablet keeps the
+    scorecard and retries; the BEGIN IMMEDIATE goes straight to the driver
+    (extensions._sqlite_on_begin) and must still raise SQLAlchemy's OperationalError."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite's write lock")
+    client = app.test_client()
+    sign_in(client, panel["judge"])
+    with app.app_context():
+        engine = db.engine
+        path = engine.url.database
+    engine.dispose()
+
+    def short_wait(dbapi_connection, record_):
+        dbapi_connection.execute("PRAGMA busy_timeout=50")
+
+    sa_event.listen(engine, "connect", short_wait)
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+        response = _save(client, panel, _body(panel, [3] * 7))
+        holder.execute("ROLLBACK")
+    finally:
+        holder.close()
+        sa_event.remove(engine, "connect", short_wait)
+
+    assert response.status_code == 503
+    assert response.json["status"] == "busy"
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Scorecard.id))) == 0
+    # Once the lock is free the same scorecard saves.
+    assert _save(client, panel, _body(panel, [3] * 7)).status_code == 200
 
 
 def test_json_revision_updates_marks_in_place_and_audits_old_and_new(app, panel):
