@@ -5,7 +5,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from auth.models import User
@@ -16,31 +16,14 @@ from judging.models import Recommendation, Scorecard, ScoreSubmission
 from tests.factories import make_event, make_judge, make_team
 
 _cards = Scorecard.__table__
-_keys = ScoreSubmission.__table__
-
-_NEW_CARD = Prepared(
-    insert(_cards).returning(_cards.c.id),
-    [
-        "pitch_id",
-        "judge_id",
-        "revision",
-        "submitted_at",
-        "updated_at",
-        "feedback",
-        "recommendation",
-        "conditions",
-        "private_notes",
-    ],
-)
+# The save's own statements (judging/saving.py), and a plain select to compare.
+_NEW_CARD, _NEW_KEY = saving._NEW_CARD, saving._NEW_KEY
 _CARD = select(
     _cards.c.id,
     _cards.c.recommendation,
     _cards.c.submitted_at,
     _cards.c.feedback,
 ).where(_cards.c.pitch_id == bindparam("pitch_id"))
-_NEW_KEY = Prepared(
-    insert(_keys), ["key", "judge_id", "scorecard_id", "revision", "at"]
-)
 
 
 @pytest.fixture
