@@ -10,13 +10,13 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
 from auth import services
 from auth.models import AuditEntry, LoginFailure, User
 from extensions import db, utcnow
 from tests.factories import PASSWORD, make_event, make_user, sign_in
+from tests.sqllog import sql_log
 
 NEW_PASSWORD = "a perfectly long passphrase"
 
@@ -193,25 +193,16 @@ def test_login_checks_the_password_without_holding_the_write_lock(
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         pytest.skip("SQLite's transaction kinds")
     _make_account(app, "judge@example.org")
-    log: list[str] = []
-
-    def before_cursor_execute(conn, cursor, statement, *args):
-        log.append(" ".join(statement.split()))
-
     real_check = services.check_password_hash
 
-    def check(*args):
-        log.append("scrypt")
-        return real_check(*args)
+    with sql_log(app) as log:
 
-    monkeypatch.setattr(services, "check_password_hash", check)
-    with app.app_context():
-        engine = db.engine
-    sa_event.listen(engine, "before_cursor_execute", before_cursor_execute)
-    try:
+        def check(*args):
+            log.append("scrypt")
+            return real_check(*args)
+
+        monkeypatch.setattr(services, "check_password_hash", check)
         client.post("/login", data={"email": "judge@example.org", "password": password})
-    finally:
-        sa_event.remove(engine, "before_cursor_execute", before_cursor_execute)
 
     scrypt = log.index("scrypt")
     assert "BEGIN IMMEDIATE" not in log[:scrypt]

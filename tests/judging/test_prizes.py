@@ -17,6 +17,7 @@ from judging import categories, feedback, services
 from judging.prize_models import SpecialPrize
 from pitches.models import PitchType, Team
 from tests.factories import sign_in
+from tests.sqllog import sql_log
 
 SLUG = data.EVENT["slug"]
 # Domain 12.7's overall ranking.
@@ -96,8 +97,6 @@ def test_categories_keep_the_overall_order(app, demo):
 
 
 def test_categories_by_setting_load_the_problems_in_one_query(app, demo):
-    from tests.judging.test_saving import sql_log
-
     with app.app_context():
         event = _event()
         event.category_by = CategoryBy.SETTING

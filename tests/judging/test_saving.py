@@ -4,10 +4,9 @@ holds SQLite's write lock, and that the ORM never keeps a stale copy of what it 
 import json
 import sqlite3
 import uuid
-from contextlib import contextmanager
 
 import pytest
-from flask import g, has_app_context
+from flask import g
 from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
@@ -18,48 +17,7 @@ from extensions import db, utcnow
 from judging import services
 from judging.models import Mark, Recommendation, Scorecard, ScoreSubmission
 from tests.factories import make_event, make_judge, make_team, sign_in
-
-
-@contextmanager
-def sql_log(app):
-    """Record every statement the app's database runs, BEGINs included.
-
-    On SQLite the driver's trace callback sees every statement, those sent straight to
-    the driver's cursor too (extensions.Prepared, the BEGIN of _sqlite_on_begin);
-    elsewhere the engine's events see those SQLAlchemy executes.
-    """
-    statements: list[str] = []
-
-    def record(statement: str) -> None:
-        statements.append(" ".join(statement.split()))
-
-    with app.app_context():
-        engine = db.engine
-    traced = []
-
-    def on_checkout(dbapi_connection, record_, proxy):
-        dbapi_connection.set_trace_callback(record)
-        traced.append(dbapi_connection)
-
-    def before_cursor_execute(conn, cursor, statement, *args):
-        record(statement)
-
-    sqlite = engine.dialect.name == "sqlite"
-    target, name, listener = (
-        (engine.pool, "checkout", on_checkout)
-        if sqlite
-        else (engine, "before_cursor_execute", before_cursor_execute)
-    )
-    sa_event.listen(target, name, listener)
-    if sqlite and has_app_context() and db.session().in_transaction():
-        # The caller's own connection, checked out already.
-        on_checkout(db.session.connection().connection.dbapi_connection, None, None)
-    try:
-        yield statements
-    finally:
-        sa_event.remove(target, name, listener)
-        for dbapi_connection in traced:
-            dbapi_connection.set_trace_callback(None)
+from tests.sqllog import sql_log
 
 
 @pytest.fixture
