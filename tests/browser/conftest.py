@@ -267,7 +267,14 @@ def browse(page: Page, request, viewport) -> Browse:
         # A navigation that turns into a download ends as net::ERR_ABORTED, and so does a
         # page's polling fetch() in flight when the user submits a form and leaves.
         aborted = request.failure == "net::ERR_ABORTED"
-        left = request.is_navigation_request() or request.resource_type == "fetch"
+        # Leaving a page aborts its own loads: the navigation, a fetch, and the favicon,
+        # which the browser requests by itself after the page loaded (a flake on the
+        # self-updating live pages, seen on 23 Nov).
+        left = (
+            request.is_navigation_request()
+            or request.resource_type == "fetch"
+            or request.url.endswith("/favicon.svg")
+        )
         if _LOCAL.match(request.url) and not (left and aborted):
             helper.problems.append(f"request failed: {request.url} {request.failure}")
 
