@@ -173,6 +173,14 @@ class Prepared:
         binds = compiled.binds
         if any(b.expanding for b in binds.values()):
             raise ValueError("Prepared statements take no expanding (IN) parameters")
+        # SQLAlchemy fills a literal's parameter, or a column default left out of
+        # column_keys, when it executes; here every parameter is passed by name.
+        filled = sorted(name for name, b in binds.items() if not b.required)
+        if filled:
+            raise ValueError(
+                f"Prepared statements take every value by name; pass {filled} "
+                "(a literal as a bindparam, a defaulted column in column_keys)"
+            )
         names = compiled.positiontup if compiled.positional else list(binds)
         params = tuple(
             (name, binds[name].type.dialect_impl(dialect).bind_processor(dialect))
@@ -239,7 +247,7 @@ class Prepared:
         finally:
             cursor.close()
         if not any(proc for _, proc in results):
-            return [tuple(row) for row in rows]
+            return rows
         return [self._convert(results, row) for row in rows]
 
     def first(self, conn: Connection, values: Mapping[str, Any]) -> tuple | None:

@@ -5,10 +5,10 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from auth.models import User
+from auth.models import AuditEntry, User
 from events.models import Criterion, Event, EventPhase
 from extensions import Prepared, db
 from judging import saving
@@ -173,3 +173,17 @@ def test_one_compilation_per_dialect(scene):
     assert prepared.first(conn, {"slug": "prep"}) == (scene[0].id,)
     assert prepared.first(conn, {"slug": "none"}) is None
     assert list(prepared._plans) == [conn.dialect.name]
+
+
+def test_values_sqlalchemy_would_fill_are_refused(app):
+    """A literal's parameter or a column default left out of column_keys would be filled
+    by SQLAlchemy's execution; a Prepared statement says so instead of failing later."""
+    literal = select(User.id).where(User.id == 5)
+    defaulted = Prepared(insert(AuditEntry.__table__), ["action"])  # "at", "detail"
+    with app.app_context():
+        conn = db.session.connection()
+        with pytest.raises(ValueError, match="by name"):
+            Prepared(literal).all(conn, {})
+        with pytest.raises(ValueError, match=r"\['at', 'detail'\]"):
+            defaulted.run(conn, {"action": "x"})
+        assert db.session.scalar(select(func.count(AuditEntry.id))) == 0
